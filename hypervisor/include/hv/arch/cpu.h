@@ -1,0 +1,14 @@
+// The contract every architecture implements for core code: CPU-level operations.
+#pragma once
+
+#include "hv/types.h"
+
+namespace hv::arch {
+
+/// Powers the machine off (PSCI SYSTEM_OFF on aarch64). Never returns.
+[[noreturn]] void power_off();
+
+/// Stops this CPU for good with interrupts masked. Never returns.
+[[noreturn]] void halt();
+
+}  // namespace hv::arch

@@ -1,0 +1,23 @@
+// The hypervisor's log console. Core code prints through this; the platform supplies the sink.
+#pragma once
+
+#include "hv/types.h"
+
+namespace hv::console {
+
+/// Where console bytes go (a UART driver in the image, a capture buffer in host tests).
+struct Sink {
+    void (*write)(void* ctx, const char* data, usize len) = nullptr;
+    void* ctx = nullptr;
+};
+
+/// Installs the sink used by print(); nullptr-write sinks drop output.
+void set_sink(Sink sink);
+
+/// Writes raw bytes to the console.
+void write(const char* data, usize len);
+
+/// printf-style print (see hv/fmt.h for the supported conversions); "\n" becomes "\r\n".
+void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+}  // namespace hv::console

@@ -1,0 +1,14 @@
+// Arm PrimeCell UART PL011 (Arm DDI 0183): the hypervisor's console.
+#pragma once
+
+#include "hv/types.h"
+
+namespace hv::platform {
+
+/// QEMU virt's PL011 (hw/arm/virt.c memmap VIRT_UART), used until the DT names the real one.
+inline constexpr u64 kEarlyUartBase = 0x09000000;
+
+/// Makes the PL011 at `base` (identity-mapped) the console sink.
+void pl011_console_init(u64 base);
+
+}  // namespace hv::platform
