@@ -9,6 +9,9 @@ namespace {
 constexpr u64 kDr = 0x000;
 constexpr u64 kFr = 0x018;
 constexpr u32 kFrTxff = 1u << 5;
+constexpr u32 kFrRxfe = 1u << 4;
+constexpr u64 kImsc = 0x038;  // UARTIMSC: RXIM bit 4, RTIM bit 6
+constexpr u64 kIcr = 0x044;
 
 constinit u64 g_base = 0;
 
@@ -24,6 +27,17 @@ void sink_write(void*, const char* data, usize len) {
 }
 
 }  // namespace
+
+bool pl011_getc(char& c) {
+    if ((*reinterpret_cast<volatile u32*>(g_base + kFr) & kFrRxfe) != 0) return false;
+    c = static_cast<char>(*reinterpret_cast<volatile u32*>(g_base + kDr) & 0xff);
+    return true;
+}
+
+void pl011_enable_rx_irq() {
+    *reinterpret_cast<volatile u32*>(g_base + kIcr) = 0x7ff;
+    *reinterpret_cast<volatile u32*>(g_base + kImsc) = (1u << 4) | (1u << 6);
+}
 
 void pl011_console_init(u64 base) {
     g_base = base;

@@ -6,6 +6,7 @@ namespace hv::aarch64 {
 
 /// PSCI function ids (DEN0022D §5.1).
 constexpr u64 kPsciSystemOff = 0x84000008;
+constexpr u64 kPsciSystemReset = 0x84000009;
 
 u64 smc_call(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
     register u64 x0 asm("x0") = fid;
@@ -23,6 +24,11 @@ namespace hv::arch {
 void power_off() {
     aarch64::smc_call(aarch64::kPsciSystemOff);
     halt();  // SYSTEM_OFF does not return on success
+}
+
+void reset() {
+    aarch64::smc_call(aarch64::kPsciSystemReset);
+    halt();
 }
 
 void halt() {

@@ -9,6 +9,11 @@ void power_off() {
     throw hv::fake::PoweredOff{};
 }
 
+void reset() {
+    ++hv::fake::g_state.resets;
+    throw hv::fake::PoweredOff{};
+}
+
 void halt() { throw hv::fake::Halted{}; }
 
 }  // namespace hv::arch

@@ -12,8 +12,16 @@ struct PoweredOff {};
 /// Thrown by arch::halt() in host tests.
 struct Halted {};
 
+/// Thrown by the fake stage-2 codec when an entry is read at the wrong level.
+struct LevelMismatch {};
+
 struct State {
     int power_offs = 0;
+    int resets = 0;
+    int switches = 0;
+    int kicks = 0;
+    unsigned long long counter = 0;
+    int tlb_flushes[256] = {};
 };
 inline State g_state;
 

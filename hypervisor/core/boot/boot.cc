@@ -2,7 +2,14 @@
 #include "hv/boot.h"
 
 #include "hv/arch/cpu.h"
+#include "hv/arch/virt.h"
 #include "hv/console.h"
+#include "hv/dom0.h"
+#include "hv/domain.h"
+#include "hv/event.h"
+#include "hv/mm/page_alloc.h"
+#include "hv/options.h"
+#include "hv/sched.h"
 
 namespace hv {
 namespace {
@@ -17,6 +24,39 @@ const char* module_kind_name(ModuleKind k) {
 }
 
 constinit BootInfo g_boot_info;
+constinit Options g_options;
+constinit Dom0Layout g_dom0_layout;
+
+constexpr u64 k2M = u64{2} << 20;
+
+/// Gives the page allocator every gap of at least 2 MiB between the `used` ranges.
+void add_free_ram(const BootInfo& info, const PRange* used, usize nr_used) {
+    for (usize b = 0; b < info.nr_banks; ++b) {
+        PRange bank = info.banks[b];
+        PRange sorted[BootInfo::kMaxModules + 4];
+        usize n = 0;
+        for (usize i = 0; i < nr_used && n < sizeof sorted / sizeof *sorted; ++i) {
+            if (!used[i].overlaps(bank)) continue;
+            usize j = n++;
+            while (j > 0 && sorted[j - 1].base > used[i].base) {
+                sorted[j] = sorted[j - 1];
+                --j;
+            }
+            sorted[j] = used[i];
+        }
+        u64 cur = bank.base.raw();
+        for (usize i = 0; i <= n; ++i) {
+            u64 gap_end = i < n ? sorted[i].base.raw() : bank.end().raw();
+            if (gap_end > cur && gap_end - cur >= k2M) mm::pages().add_region({PAddr(cur), gap_end - cur});
+            if (i < n && sorted[i].end().raw() > cur) cur = sorted[i].end().raw();
+        }
+    }
+}
+
+[[noreturn]] void fail(const char* what) {
+    console::print("(tessera) %s; powering off\n", what);
+    arch::power_off();
+}
 
 }  // namespace
 
@@ -67,8 +107,38 @@ void boot(const void* dtb) {
         console::print("(tessera) powering off\n");
         arch::power_off();
     }
-    console::print("(tessera) dom0 is not started by this version yet; powering off\n");
-    arch::power_off();
+    if (!parse_options(info.cmdline, g_options)) fail("bad command line");
+    if (!arch::init_virtualization(info, dtb, g_options.vwfi_trap)) fail("cannot virtualise");
+
+    // What is in use: the hypervisor and a 2 MiB grant window after it, the DTB, the modules.
+    PRange image = arch::image_range();
+    PRange window{PAddr(align_up(image.end().raw(), k2M)), k2M};
+    PRange used[BootInfo::kMaxModules + 3];
+    usize nr_used = 0;
+    used[nr_used++] = {image.base, window.end() - image.base};
+    used[nr_used++] = {PAddr(align_down(reinterpret_cast<u64>(dtb), kPageSize)),
+                       align_up(info.dtb_size + kPageSize, kPageSize)};
+    for (usize i = 0; i < info.nr_modules; ++i) used[nr_used++] = info.modules[i].range;
+
+    Dom0Layout& l = g_dom0_layout;
+    if (!plan_dom0(info, g_options, used, nr_used, 1, l)) fail("cannot place dom0");
+    l.gnttab_window = {window.base, u64{kDom0GrantFrames} << kPageShift};
+    used[nr_used++] = l.ram;
+    add_free_ram(info, used, nr_used);
+    console::print("(tessera) dom0: %llu MiB at 0x%llx, %u vCPU(s), kernel at 0x%llx\n",
+                   static_cast<unsigned long long>(l.ram.size >> 20),
+                   static_cast<unsigned long long>(l.ram.base.raw()), l.nr_vcpus,
+                   static_cast<unsigned long long>(l.kernel.raw()));
+    console::print("(tessera) heap: %zu MiB free\n", mm::pages().free_pages() >> 8);
+    Domain* d0 = create_dom0(info, dtb, l);
+    if (d0 == nullptr) fail("cannot build dom0");
+    for (u32 i = 0; i < d0->nr_vcpus; ++i) sched::add(d0->vcpus[i], 0);
+    // Typed input goes to dom0's hvc0, which waits for VIRQ_CONSOLE (2, xen/xen.h).
+    console::g_input_hook = [] {
+        if (Domain* d = domain_by_id(0)) event::raise_virq(*d, 2);
+    };
+    console::print("(tessera) starting dom0\n");
+    arch::run();
 }
 
 }  // namespace hv

@@ -6,6 +6,28 @@
 namespace hv::console {
 namespace {
 constinit Sink g_sink{};
+constexpr usize kInputSize = 1024;
+constinit char g_input[kInputSize] = {};
+constinit usize g_in_head = 0;  // next byte to read
+constinit usize g_in_tail = 0;  // next free slot
+}  // namespace
+
+void (*g_input_hook)() = nullptr;
+
+void input_push(char c) {
+    usize next = (g_in_tail + 1) % kInputSize;
+    if (next == g_in_head) return;
+    g_input[g_in_tail] = c;
+    g_in_tail = next;
+}
+
+usize input_read(char* out, usize max) {
+    usize n = 0;
+    while (n < max && g_in_head != g_in_tail) {
+        out[n++] = g_input[g_in_head];
+        g_in_head = (g_in_head + 1) % kInputSize;
+    }
+    return n;
 }
 
 void set_sink(Sink sink) { g_sink = sink; }

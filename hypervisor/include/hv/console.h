@@ -20,4 +20,11 @@ void write(const char* data, usize len);
 /// printf-style print (see hv/fmt.h for the supported conversions); "\n" becomes "\r\n".
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/// Queues a byte typed on the hypervisor's UART for dom0 (drops it when the queue is full).
+void input_push(char c);
+/// Takes up to `max` queued input bytes; returns how many.
+usize input_read(char* out, usize max);
+/// Called after input was queued (dom0 raises VIRQ_CONSOLE); set by core at boot.
+extern void (*g_input_hook)();
+
 }  // namespace hv::console

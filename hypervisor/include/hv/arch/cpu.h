@@ -8,6 +8,9 @@ namespace hv::arch {
 /// Powers the machine off (PSCI SYSTEM_OFF on aarch64). Never returns.
 [[noreturn]] void power_off();
 
+/// Resets the machine (PSCI SYSTEM_RESET on aarch64). Never returns.
+[[noreturn]] void reset();
+
 /// Stops this CPU for good with interrupts masked. Never returns.
 [[noreturn]] void halt();
 

@@ -1,0 +1,55 @@
+// The fake arch's vCPU operations for host tests: registers live in memory, guest virtual
+// addresses equal guest-physical ones, scheduling hooks only count.
+#include "arch/host/fake.h"
+#include "hv/arch/sched.h"
+#include "hv/arch/vcpu.h"
+#include "hv/arch/virt.h"
+#include "hv/console.h"
+#include "hv/domain.h"
+#include "hv/guest_access.h"
+#include "hv/percpu.h"
+
+namespace hv {
+
+PerCpu& this_cpu() { return cpu(0); }
+
+}  // namespace hv
+
+namespace hv::arch {
+
+u64 reg(const Vcpu& v, unsigned n) { return n < 31 ? v.arch.regs.x[n] : 0; }
+void set_reg(Vcpu& v, unsigned n, u64 value) {
+    if (n < 31) v.arch.regs.x[n] = value;
+}
+void reset_vcpu(Vcpu& v, u64 pc, u64 arg) {
+    v.arch.regs = GuestRegs{};
+    v.arch.regs.pc = pc;
+    v.arch.regs.x[0] = arg;
+}
+
+bool translate_gva(Vcpu&, GVAddr va, bool, IPAddr& out) {
+    out = IPAddr(va.raw());
+    return true;
+}
+
+void switch_vcpu(Vcpu*, Vcpu&) { ++fake::g_state.switches; }
+void idle_wait() { throw fake::Halted{}; }
+void kick_cpu(u32) { ++fake::g_state.kicks; }
+u64 counter() { return fake::g_state.counter; }
+u64 counter_hz() { return 1000000; }
+void set_sched_timer(u64) {}
+u64 saved_timer_deadline(const Vcpu&) { return 0; }
+void fire_saved_timer(Vcpu&) {}
+
+PRange image_range() { return {PAddr(0x40200000), 0x100000}; }
+bool init_virtualization(const BootInfo&, const void*, bool) {
+    console::print("(tessera) error: the fake arch cannot run guests\n");
+    return false;
+}
+void route_irq_to_domain(u32, Domain&) {}
+u32 uart_irq() { return 33; }
+u32 host_spis() { return 256; }
+void clean_dcache(const void*, usize) {}
+void run() { throw fake::Halted{}; }
+
+}  // namespace hv::arch

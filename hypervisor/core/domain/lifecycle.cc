@@ -1,0 +1,48 @@
+// Shutdown and wallclock.
+#include "hv/arch/cpu.h"
+#include "hv/console.h"
+#include "hv/domain.h"
+#include "hv/domain_ops.h"
+#include "hv/xen_abi.h"
+
+namespace hv {
+namespace {
+constinit u64 g_wc_sec = 0;
+constinit u32 g_wc_nsec = 0;
+
+const char* reason_name(u32 r) {
+    switch (r) {
+        case SHUTDOWN_poweroff: return "poweroff";
+        case SHUTDOWN_reboot: return "reboot";
+        case SHUTDOWN_suspend: return "suspend";
+        case SHUTDOWN_crash: return "crash";
+        case SHUTDOWN_watchdog: return "watchdog";
+        case SHUTDOWN_soft_reset: return "soft_reset";
+        default: return "unknown";
+    }
+}
+}  // namespace
+
+void shutdown_domain(Domain& d, u32 reason) {
+    d.is_shutdown = true;
+    d.shutdown_reason = reason;
+    console::print("(tessera) domain %u shut down: %s\n", d.id, reason_name(reason));
+    for (u32 i = 0; i < d.nr_vcpus; ++i) d.vcpus[i].state = VcpuState::kPaused;
+    if (d.privileged) {
+        // dom0's end is the machine's: reboot resets it, anything else powers it off.
+        if (reason == SHUTDOWN_reboot) arch::reset();
+        arch::power_off();
+    }
+}
+
+void set_wallclock(u64 sec, u32 nsec, u64 system_time_ns) {
+    // Store UTC at counter zero, which is what shared_info.wc_* means (XEN-ABI.md §1.7).
+    u64 now_ns = sec * 1000000000ull + nsec;
+    u64 base_ns = now_ns > system_time_ns ? now_ns - system_time_ns : 0;
+    g_wc_sec = base_ns / 1000000000ull;
+    g_wc_nsec = static_cast<u32>(base_ns % 1000000000ull);
+    (void)g_wc_sec;
+    (void)g_wc_nsec;
+}
+
+}  // namespace hv

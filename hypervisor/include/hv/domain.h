@@ -1,0 +1,81 @@
+// Domains and vCPUs: the objects every other core module hangs off.
+#pragma once
+
+#include "arch/vcpu_state.h"
+#include "hv/addr.h"
+#include "hv/event.h"
+#include "hv/grant.h"
+#include "hv/mm/p2m.h"
+#include "hv/mmio.h"
+#include "hv/vgic.h"
+
+namespace hv {
+
+struct Domain;
+struct VcpuInfo;     // xen/xen.h vcpu_info, in guest memory
+struct SharedInfo;   // xen/xen.h shared_info, in guest memory
+
+enum class VcpuState : u8 {
+    kOffline,   ///< never started, or PSCI CPU_OFF
+    kRunnable,  ///< ready to run (or running)
+    kBlocked,   ///< WFI or SCHEDOP_block: waits for an interrupt
+    kPaused,    ///< the domain is paused or shut down
+};
+
+struct Vcpu {
+    Domain* domain = nullptr;
+    u32 id = 0;
+    VcpuState state = VcpuState::kOffline;
+    u32 pcpu = 0;                 ///< the physical CPU it runs on
+    arch::ArchVcpu arch;
+    vgic::VcpuIrqs irqs;
+
+    // Xen ABI state (registered by the guest).
+    VcpuInfo* vcpu_info = nullptr;  ///< hypervisor view of the registered vcpu_info
+    u64 vcpu_info_gfn = ~u64{0};
+    u64 runtime_ns = 0;
+};
+
+struct Domain {
+    static constexpr u32 kMaxVcpus = 8;
+
+    u16 id = 0;
+    bool privileged = false;     ///< dom0: control hypercalls allowed
+    bool direct_mapped = false;  ///< guest-physical == host-physical (dom0)
+    mm::P2m p2m;
+    arch::ArchDomain arch;
+    vgic::DistState dist;
+    mmio::Bus mmio;
+    IPAddr gicd_base;   ///< where the guest sees its distributor
+    IPAddr gicr_base;   ///< and its redistributors (128 KiB per vCPU)
+
+    Vcpu vcpus[kMaxVcpus];
+    u32 nr_vcpus = 0;
+
+    event::Table evtchn;
+    grant::Table gnttab;
+    u64 hvm_params[64] = {};   ///< HVM_PARAM_* values (HVM_NR_PARAMS is 39)
+
+    static constexpr u32 kMaxRamBanks = 4;
+    PRange ram[kMaxRamBanks];  ///< a direct-mapped domain's RAM (guest address = host address)
+    u32 nr_ram = 0;
+
+    bool is_shutdown = false;
+    u32 shutdown_reason = 0;
+
+    SharedInfo* shared_info = nullptr;  ///< hypervisor view of the shared_info page
+    PAddr shared_info_page;             ///< the page the hypervisor allocated for it
+    u64 shared_info_gfn = ~u64{0};      ///< where the guest mapped it
+
+    u64 ram_pages = 0;  ///< pages of RAM the domain owns (for accounting)
+};
+
+/// The domain with id `id`, or nullptr.
+Domain* domain_by_id(u16 id);
+/// The domain a hypercall from `caller` means by `id` (DOMID_SELF resolved), or nullptr.
+Domain* resolve_domid(Domain& caller, u16 id);
+/// Adds `d` to the registry; false if the id is taken or the table is full.
+bool register_domain(Domain& d);
+void unregister_domain(Domain& d);
+
+}  // namespace hv

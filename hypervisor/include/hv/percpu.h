@@ -1,0 +1,31 @@
+// Per-physical-CPU state, reached through the arch (TPIDR_EL2 on aarch64).
+#pragma once
+
+#include "hv/types.h"
+
+namespace hv {
+
+struct Vcpu;
+
+struct PerCpu {
+    static constexpr u32 kMaxCpus = 8;
+    static constexpr u32 kMaxRunnable = 16;
+
+    u32 id = 0;
+    u64 mpidr = 0;
+    bool online = false;
+    Vcpu* current = nullptr;        ///< the vCPU whose registers the exit frame holds
+    Vcpu* runq[kMaxRunnable] = {};  ///< vCPUs placed on this pCPU, round-robin
+    u32 nr_runq = 0;
+    u32 next = 0;                   ///< round-robin cursor
+    u64 slice_end = 0;              ///< counter value at which the current slice ends
+};
+
+/// This pCPU's state.
+PerCpu& this_cpu();
+/// pCPU `id`'s state.
+PerCpu& cpu(u32 id);
+/// pCPUs brought online.
+u32 nr_cpus();
+
+}  // namespace hv
