@@ -1,0 +1,81 @@
+// What domain building needs from the hypervisor and from xenstore, as abstract interfaces.
+// The real implementations (over /dev/xen/privcmd and the xenstore client) come with the
+// hypervisor; unit tests use fakes that record the calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "toolstack/cpu_set.h"
+#include "toolstack/result.h"
+#include "toolstack/uuid.h"
+#include "toolstack/xen_abi.h"
+#include "toolstack/xenstore_layout.h"
+
+namespace tessera::toolstack {
+
+using DomId = uint32_t;
+
+/// Xen's ABI page: 4 KiB on Arm whatever the guest's own granule (XEN_PAGE_SHIFT, xen/io/ring.h).
+inline constexpr unsigned kXenPageShift = 12;
+inline constexpr uint64_t kXenPageSize = uint64_t{1} << kXenPageShift;
+
+/// The fields of Xen's xen_domctl_createdomain (domctl.h) that a guest's configuration decides.
+struct CreateDomainRequest {
+    Uuid handle;
+    uint32_t max_vcpus = 1;
+    uint32_t max_evtchn_port = 0;
+    int32_t max_grant_frames = 0;
+    int32_t max_maptrack_frames = 0;
+    uint8_t gic_version = XEN_DOMCTL_CONFIG_GIC_NATIVE;  ///< XEN_DOMCTL_CONFIG_GIC_* (arch-arm.h)
+};
+
+/// Hypercalls used to build a domain, one method per operation (domctl, memory_op, evtchn_op...).
+class Hypervisor {
+public:
+    virtual ~Hypervisor() = default;
+
+    /// XEN_DOMCTL_createdomain; returns the new domain id. The domain starts paused.
+    virtual Result<DomId> create_domain(const CreateDomainRequest& request) = 0;
+    /// XEN_DOMCTL_max_mem.
+    virtual Result<void> set_max_mem(DomId dom, uint64_t max_kib) = 0;
+    /// XEN_DOMCTL_setvcpuaffinity; a null set leaves that affinity unchanged.
+    virtual Result<void> set_vcpu_affinity(DomId dom, uint32_t vcpu, const CpuSet* hard,
+                                           const CpuSet* soft) = 0;
+    /// EVTCHNOP_alloc_unbound: a port in `dom` that `remote` may bind.
+    virtual Result<uint32_t> alloc_unbound_evtchn(DomId dom, DomId remote) = 0;
+    /// XENMEM_populate_physmap of `count` 4 KiB pages from guest frame `first_gfn`.
+    virtual Result<void> populate_physmap(DomId dom, uint64_t first_gfn, uint64_t count) = 0;
+    /// Maps the guest pages covering [gpa, gpa + data.size()) and copies `data` there.
+    virtual Result<void> copy_to_guest(DomId dom, uint64_t gpa,
+                                       std::span<const std::byte> data) = 0;
+    /// XEN_DOMCTL_cacheflush of `count` pages: what was copied must reach memory before boot.
+    virtual Result<void> flush_cache(DomId dom, uint64_t first_gfn, uint64_t count) = 0;
+    /// HVMOP_set_param.
+    virtual Result<void> set_hvm_param(DomId dom, uint32_t param, uint64_t value) = 0;
+    /// Fills the reserved grant entries (GNTTAB_RESERVED_CONSOLE/XENSTORE, grant_table.h) so the
+    /// console and xenstore backends can map the guest's rings.
+    virtual Result<void> seed_grant_table(DomId dom, uint64_t console_gfn, DomId console_domid,
+                                          uint64_t xenstore_gfn, DomId xenstore_domid) = 0;
+    /// XEN_DOMCTL_setvcpucontext.
+    virtual Result<void> set_vcpu_context(DomId dom, uint32_t vcpu,
+                                          const vcpu_guest_context_t& context) = 0;
+    /// XEN_DOMCTL_unpausedomain.
+    virtual Result<void> unpause(DomId dom) = 0;
+    /// XEN_DOMCTL_destroydomain (used to clean up after a failed build).
+    virtual Result<void> destroy(DomId dom) = 0;
+};
+
+/// Writes the domain's xenstore entries and introduces the domain to xenstored.
+class XenstoreWriter {
+public:
+    virtual ~XenstoreWriter() = default;
+
+    /// Writes every entry (value and permissions) in one transaction.
+    virtual Result<void> write(std::span<const XsEntry> entries) = 0;
+    /// XS_INTRODUCE: xenstored starts serving the guest's ring.
+    virtual Result<void> introduce_domain(DomId dom, uint64_t store_gfn, uint32_t store_port) = 0;
+};
+
+}  // namespace tessera::toolstack
