@@ -70,6 +70,7 @@ class Config:
     dom0_args: str = ""           # extra dom0 kernel arguments
     dom0_kernel: bool = True      # pass the dom0 kernel boot module
     dom0_initrd: bool = True      # pass the dom0 initramfs boot module
+    no_reboot: bool = True        # a guest reset ends QEMU (tests of reboot turn this off)
     extra: list = dataclasses.field(default_factory=list)  # extra QEMU arguments
 
 
@@ -79,8 +80,10 @@ def qemu_argv(cfg, paths, console="stdio"):
     if not cfg.native:
         machine += ",virtualization=on"
     argv = ["qemu-system-aarch64", "-M", machine, "-cpu", "cortex-a57", "-smp", str(cfg.cpus),
-            "-m", str(cfg.mem_mb), "-display", "none", "-monitor", "none", "-no-reboot",
+            "-m", str(cfg.mem_mb), "-display", "none", "-monitor", "none",
             "-chardev", f"{console},id=con,signal=off", "-serial", "chardev:con"]
+    if cfg.no_reboot:
+        argv.append("-no-reboot")
     if cfg.icount:
         argv += ["-icount", "shift=0,sleep=off,align=off", "-rtc", "clock=vm"]
     for i, disk in enumerate(cfg.disks):

@@ -34,6 +34,21 @@ constexpr u64 kSctlrEnable = (u64{1} << 0) | (u64{1} << 2) | (u64{1} << 3) | (u6
 
 }  // namespace
 
+/// Loads the EL2 translation regime built by early_mmu_enable() and turns the MMU on: for
+/// secondary pCPUs, which share the boot CPU's tables.
+void mmu_enable_this_cpu() {
+    u64 parange = HV_READ_SYSREG(id_aa64mmfr0_el1) & 0xf;
+    HV_WRITE_SYSREG(mair_el2, kMair);
+    HV_WRITE_SYSREG(tcr_el2, kTcrBase | ((parange > 5 ? 5 : parange) << 16));
+    HV_WRITE_SYSREG(ttbr0_el2, reinterpret_cast<u64>(g_l1));
+    isb();
+    asm volatile("tlbi alle2" ::: "memory");
+    dsb_sy();
+    isb();
+    HV_WRITE_SYSREG(sctlr_el2, kSctlrRes1 | kSctlrEnable);
+    isb();
+}
+
 /// Maps the first 512 GiB 1:1: the first GiB (QEMU virt's and most boards' MMIO) as device
 /// memory, the rest as normal memory, and turns the MMU and caches on.
 void early_mmu_enable() {
@@ -48,16 +63,7 @@ void early_mmu_enable() {
         asm volatile("dc ivac, %0" ::"r"(reinterpret_cast<u64>(g_l1) + off) : "memory");
     }
     dsb_sy();
-    u64 parange = HV_READ_SYSREG(id_aa64mmfr0_el1) & 0xf;
-    HV_WRITE_SYSREG(mair_el2, kMair);
-    HV_WRITE_SYSREG(tcr_el2, kTcrBase | ((parange > 5 ? 5 : parange) << 16));
-    HV_WRITE_SYSREG(ttbr0_el2, reinterpret_cast<u64>(g_l1));
-    isb();
-    asm volatile("tlbi alle2" ::: "memory");
-    dsb_sy();
-    isb();
-    HV_WRITE_SYSREG(sctlr_el2, kSctlrRes1 | kSctlrEnable);
-    isb();
+    mmu_enable_this_cpu();
 }
 
 }  // namespace hv::aarch64

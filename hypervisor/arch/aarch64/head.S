@@ -40,6 +40,21 @@ entry:
 3:  wfe
     b       3b
 
+// Secondary pCPUs start here from PSCI CPU_ON (MMU off, at EL2) with x0 = their index.
+    .global secondary_entry
+secondary_entry:
+    msr     daifset, #0xf
+    mov     x19, x0
+    ldr     x1, =secondary_stacks
+    add     x2, x0, #1
+    mov     x3, #SECONDARY_STACK_SIZE
+    madd    x1, x2, x3, x1          // top of this CPU's stack
+    mov     sp, x1
+    mov     x0, x19
+    bl      aarch64_secondary_main
+5:  wfe
+    b       5b
+
 wrong_address:
     adr     x1, wrong_msg
     mov     x2, #0x09000000         // QEMU virt PL011 data register
@@ -52,9 +67,16 @@ wrong_msg:
     .asciz  "\r\n(tessera) error: loaded at the wrong address (linked for 0x40200000); halting\r\n"
     .ltorg
 
+    .equ SECONDARY_STACK_SIZE, 16384
+
     .section .bss.stack, "aw", %nobits
     .balign 16
 boot_stack:
     .space  16384
     .global boot_stack_top
 boot_stack_top:
+
+    .balign 16
+    .global secondary_stacks
+secondary_stacks:
+    .space  SECONDARY_STACK_SIZE * 8

@@ -14,7 +14,8 @@
 #include "platform/pl011.h"
 #include "sysreg.h"
 
-extern "C" char _image_start[], _image_end[], boot_stack_top[];
+extern "C" char _image_start[], _image_end[], boot_stack_top[], secondary_entry[],
+    secondary_stacks[], hv_el2_vectors[];
 extern "C" void aarch64_enter_guest(hv::arch::GuestRegs* frame);
 
 namespace hv::arch {
@@ -32,6 +33,7 @@ constexpr u64 kVtcr = 24 | (1u << 6) | (1u << 8) | (1u << 10) | (3u << 12) | (2u
 constexpr u64 kCnthctl = 1u << 0;
 
 constinit u64 g_hcr = 0;
+constexpr u64 kSecondaryStack = 16384;  // head.S SECONDARY_STACK_SIZE
 constinit u32 g_uart_irq = 0;
 
 u32 find_uart_irq(const BootInfo& info, const void* fdt) {
@@ -49,7 +51,55 @@ u32 find_uart_irq(const BootInfo& info, const void* fdt) {
     return 0;
 }
 
+/// The per-pCPU EL2 configuration for running guests.
+void init_cpu_traps() {
+    HV_WRITE_SYSREG(vtcr_el2, kVtcr);
+    HV_WRITE_SYSREG(cnthctl_el2, kCnthctl);
+    HV_WRITE_SYSREG(cntvoff_el2, 0);
+    HV_WRITE_SYSREG(vpidr_el2, HV_READ_SYSREG(midr_el1));
+    HV_WRITE_SYSREG(hcr_el2, g_hcr);
+    aarch64::isb();
+}
+
+u64 smc(u64 fid, u64 a1, u64 a2, u64 a3) {
+    register u64 x0 asm("x0") = fid;
+    register u64 x1 asm("x1") = a1;
+    register u64 x2 asm("x2") = a2;
+    register u64 x3 asm("x3") = a3;
+    asm volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
+    return x0;
+}
+
 }  // namespace
+
+u32 start_secondary_cpus(const BootInfo& info) {
+    u32 next = 1;
+    for (usize i = 0; i < info.nr_cpus && next < PerCpu::kMaxCpus; ++i) {
+        u64 mpidr = info.cpu_mpidr[i] & 0xff00ffffffull;
+        if (mpidr == cpu(0).mpidr) continue;
+        PerCpu& c = cpu(next);
+        c.id = next;
+        c.mpidr = mpidr;
+        c.stack_top = reinterpret_cast<u64>(secondary_stacks) + (next + 1) * kSecondaryStack;
+        aarch64::dsb_sy();
+        constexpr u64 kPsciCpuOn64 = 0xC4000003;
+        i64 rc = static_cast<i64>(smc(kPsciCpuOn64, mpidr, reinterpret_cast<u64>(secondary_entry), next));
+        if (rc != 0) {
+            console::print("(tessera) warning: pCPU with MPIDR 0x%llx did not start (PSCI %lld)\n",
+                           static_cast<unsigned long long>(mpidr), static_cast<long long>(rc));
+            continue;
+        }
+        for (u64 spin = 0; !__atomic_load_n(&c.online, __ATOMIC_ACQUIRE); ++spin) {
+            if (spin > 200000000) {
+                console::print("(tessera) warning: pCPU %u did not come online\n", next);
+                break;
+            }
+        }
+        if (c.online) ++next;
+    }
+    set_nr_cpus(next);
+    return next;
+}
 
 PRange image_range() {
     PAddr start(reinterpret_cast<u64>(_image_start));
@@ -65,20 +115,14 @@ bool init_virtualization(const BootInfo& info, const void* fdt, bool trap_wfx) {
     PerCpu* boot = &cpu(0);
     boot->id = 0;
     boot->mpidr = HV_READ_SYSREG(mpidr_el1) & 0xff00ffffffull;
-    boot->online = true;
+    boot->stack_top = reinterpret_cast<u64>(boot_stack_top);
     HV_WRITE_SYSREG(tpidr_el2, reinterpret_cast<u64>(boot));
-
     g_hcr = kHcrVm | kHcrSwio | kHcrFmo | kHcrImo | kHcrAmo | kHcrFb | kHcrBsuIs | kHcrTsc | kHcrRw;
     if (trap_wfx) g_hcr |= kHcrTwi | kHcrTwe;
-    HV_WRITE_SYSREG(vtcr_el2, kVtcr);
-    HV_WRITE_SYSREG(cnthctl_el2, kCnthctl);
-    HV_WRITE_SYSREG(cntvoff_el2, 0);
-    HV_WRITE_SYSREG(vpidr_el2, HV_READ_SYSREG(midr_el1));
-    HV_WRITE_SYSREG(hcr_el2, g_hcr);
-    aarch64::isb();
-
+    init_cpu_traps();
     aarch64::gic::init_distributor(info.gicd.base, info.gicr.base);
     aarch64::gic::init_cpu();
+    boot->online = true;
     g_uart_irq = find_uart_irq(info, fdt);
     if (g_uart_irq != 0) {
         aarch64::irq::set_uart_irq(g_uart_irq);
@@ -111,7 +155,7 @@ void run() {
     g_big_lock.lock();
     Vcpu& v = sched::schedule();
     aarch64::lr::load(v);
-    u64 top = reinterpret_cast<u64>(boot_stack_top);
+    u64 top = this_cpu().stack_top;
     asm("" : "+r"(top));  // an address, not an array element: hide it from the optimiser
     auto* frame = reinterpret_cast<GuestRegs*>(top - 272);
     *frame = v.arch.regs;
@@ -121,3 +165,21 @@ void run() {
 }
 
 }  // namespace hv::arch
+
+namespace hv::aarch64 {
+void mmu_enable_this_cpu();
+}
+
+/// First C++ code of a secondary pCPU (head.S secondary_entry).
+extern "C" [[noreturn]] void aarch64_secondary_main(hv::u64 index) {
+    using namespace hv;
+    aarch64::mmu_enable_this_cpu();
+    HV_WRITE_SYSREG(cptr_el2, 0x33ff);
+    HV_WRITE_SYSREG(vbar_el2, reinterpret_cast<u64>(hv_el2_vectors));
+    PerCpu& c = cpu(static_cast<u32>(index));
+    HV_WRITE_SYSREG(tpidr_el2, reinterpret_cast<u64>(&c));
+    arch::init_cpu_traps();
+    aarch64::gic::init_cpu();
+    __atomic_store_n(&c.online, true, __ATOMIC_RELEASE);
+    arch::run();
+}

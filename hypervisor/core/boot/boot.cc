@@ -121,7 +121,9 @@ void boot(const void* dtb) {
     for (usize i = 0; i < info.nr_modules; ++i) used[nr_used++] = info.modules[i].range;
 
     Dom0Layout& l = g_dom0_layout;
-    if (!plan_dom0(info, g_options, used, nr_used, 1, l)) fail("cannot place dom0");
+    u32 pcpus = arch::start_secondary_cpus(info);
+    console::print("(tessera) %u pCPU(s) online\n", pcpus);
+    if (!plan_dom0(info, g_options, used, nr_used, pcpus, l)) fail("cannot place dom0");
     l.gnttab_window = {window.base, u64{kDom0GrantFrames} << kPageShift};
     used[nr_used++] = l.ram;
     add_free_ram(info, used, nr_used);
@@ -132,7 +134,7 @@ void boot(const void* dtb) {
     console::print("(tessera) heap: %zu MiB free\n", mm::pages().free_pages() >> 8);
     Domain* d0 = create_dom0(info, dtb, l);
     if (d0 == nullptr) fail("cannot build dom0");
-    for (u32 i = 0; i < d0->nr_vcpus; ++i) sched::add(d0->vcpus[i], 0);
+    for (u32 i = 0; i < d0->nr_vcpus; ++i) sched::add(d0->vcpus[i], i % pcpus);
     // Typed input goes to dom0's hvc0, which waits for VIRQ_CONSOLE (2, xen/xen.h).
     console::g_input_hook = [] {
         if (Domain* d = domain_by_id(0)) event::raise_virq(*d, 2);

@@ -29,6 +29,7 @@ struct Spec {
     bool left = false;
     bool zero = false;
     usize width = 0;
+    long precision = -1;  // %.Ns / %.*s: at most N bytes of the string
     int longs = 0;
     bool size_t_len = false;
 };
@@ -90,6 +91,17 @@ usize vformat(char* buf, usize size, const char* fmt, va_list ap_in) {
             else break;
         }
         while (*p >= '0' && *p <= '9') spec.width = spec.width * 10 + static_cast<usize>(*p++ - '0');
+        if (*p == '.') {
+            ++p;
+            if (*p == '*') {
+                int n = va_arg(ap, int);
+                spec.precision = n < 0 ? 0 : n;
+                ++p;
+            } else {
+                spec.precision = 0;
+                while (*p >= '0' && *p <= '9') spec.precision = spec.precision * 10 + (*p++ - '0');
+            }
+        }
         for (;; ++p) {
             if (*p == 'l') ++spec.longs;
             else if (*p == 'z') spec.size_t_len = true;
@@ -106,7 +118,8 @@ usize vformat(char* buf, usize size, const char* fmt, va_list ap_in) {
                 const char* s = va_arg(ap, const char*);
                 if (s == nullptr) s = "(null)";
                 usize n = 0;
-                while (s[n] != '\0') ++n;
+                while ((spec.precision < 0 || n < static_cast<usize>(spec.precision)) && s[n] != '\0')
+                    ++n;
                 emit_text(out, spec, s, n);
                 break;
             }

@@ -9,7 +9,8 @@
 namespace hv {
 
 /// Formats into `buf` (always NUL-terminated when size > 0); returns the length it would have had.
-/// Supports %% %c %s %d %i %u %x %X %p with flags '0' '-', width, and length l/ll/z.
+/// Supports %% %c %s %d %i %u %x %X %p with flags '0' '-', width, precision for strings
+/// (%.3s, %.*s), and length l/ll/z.
 usize vformat(char* buf, usize size, const char* fmt, va_list ap);
 usize format(char* buf, usize size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -19,6 +19,7 @@ struct PerCpu {
     u32 nr_runq = 0;
     u32 next = 0;                   ///< round-robin cursor
     u64 slice_end = 0;              ///< counter value at which the current slice ends
+    u64 stack_top = 0;              ///< where guest exit frames sit
 };
 
 /// This pCPU's state.
@@ -27,5 +28,6 @@ PerCpu& this_cpu();
 PerCpu& cpu(u32 id);
 /// pCPUs brought online.
 u32 nr_cpus();
+void set_nr_cpus(u32 n);
 
 }  // namespace hv

@@ -16,6 +16,9 @@ PRange image_range();
 /// platform cannot be used.
 bool init_virtualization(const BootInfo& info, const void* fdt, bool trap_wfx);
 
+/// Starts the other pCPUs the DT lists (PSCI CPU_ON); returns how many pCPUs are online.
+u32 start_secondary_cpus(const BootInfo& info);
+
 /// Routes the physical SPI `intid` to domain `d` (hardware-linked virtual interrupt).
 void route_irq_to_domain(u32 intid, Domain& d);
 
