@@ -42,6 +42,7 @@ u64 saved_timer_deadline(const Vcpu&) { return 0; }
 void fire_saved_timer(Vcpu&) {}
 
 PRange image_range() { return {PAddr(0x40200000), 0x100000}; }
+u32 start_secondary_cpus(const BootInfo&) { return 1; }
 bool init_virtualization(const BootInfo&, const void*, bool) {
     console::print("(tessera) error: the fake arch cannot run guests\n");
     return false;

@@ -26,6 +26,9 @@ TEST_CASE("formats integers, strings and pointers") {
     CHECK(fmt("100%%") == "100%");
     CHECK(fmt("%-4d|%04d", -1, -1) == "-1  |-001");
     CHECK(fmt("%lld", static_cast<long long>(INT64_MIN)) == "-9223372036854775808");
+    CHECK(fmt("[%.3s]", "abcdef") == "[abc]");
+    CHECK(fmt("[%.*s|%s]", 2, "xyz", "end") == "[xy|end]");
+    CHECK(fmt("[%.*s]", 10, "ab") == "[ab]");
 }
 
 TEST_CASE("truncates safely and reports the full length") {
