@@ -29,8 +29,11 @@ struct Active {
     u16 writers = 0;
 };
 
+inline constexpr u32 kMaxActive = 256;  ///< this domain's grants in use by others at once
+
 struct Table {
     PAddr frames[kMaxFrames];   ///< shared frames, allocated on demand
+    Active active[kMaxActive];  ///< pins of this domain's grants (ref, readers, writers)
     u32 nr_frames = 0;          ///< frames allocated so far (a prefix of `frames`)
     u32 max_frames = 32;        ///< limit for this domain (createdomain max_grant_frames)
     Mapping maptrack[kMaxMaptrack];
@@ -43,5 +46,34 @@ PAddr frame(Domain& d, u32 idx);
 
 /// Frees every frame (domain teardown).
 void destroy(Domain& d);
+
+/// What a map or copy asks of one grant.
+struct MapRequest {
+    u16 granter = 0;
+    u32 ref = 0;
+    bool readonly = false;
+};
+
+/// Maps `req`'s grant into `mapper` at guest frame `host_gfn` (GNTTABOP_map_grant_ref):
+/// validates the entry, sets GTF_reading/GTF_writing, records a maptrack handle. Returns a
+/// GNTST_* status; on success `handle` and `dev_bus_addr` (the frame's host address) are set.
+i32 map(Domain& mapper, const MapRequest& req, u64 host_gfn, u32& handle, u64& dev_bus_addr);
+
+/// Undoes map() for `handle` (GNTTABOP_unmap_grant_ref); `host_gfn` must match unless it is 0.
+i32 unmap(Domain& mapper, u32 handle, u64 host_gfn);
+
+/// One side of a grant copy: a grant of `domid` (gref) or a frame of the caller (gmfn).
+struct CopySide {
+    bool is_gref = false;
+    u16 domid = 0;
+    u64 ref_or_gfn = 0;
+    u16 offset = 0;
+};
+
+/// Copies `len` bytes between two sides (GNTTABOP_copy); returns a GNTST_* status.
+i32 copy(Domain& caller, const CopySide& src, const CopySide& dst, u16 len);
+
+/// Unmaps every grant `d` holds of others (teardown of the mapper).
+void unmap_all(Domain& d);
 
 }  // namespace hv::grant
