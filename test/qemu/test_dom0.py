@@ -39,6 +39,14 @@ def one_vcpu_on_one_pcpu():
         m.expect(r"\(tessera\) 1 pCPU\(s\) online", 30)
         m.wait_shell(timeout=180)
         check_dom0(m, 1)
+        # Ctrl-A three times hands the console to the hypervisor's keys, and back.
+        m.child.send("\x01\x01\x01")
+        m.expect(r"Serial input to Tessera", 30)
+        m.child.send("d")
+        m.expect(r"\(tessera\) domain 0: 1 vCPU\(s\)", 30)
+        m.child.send("\x01\x01\x01")
+        m.expect(r"Serial input to DOM0 \(type 'CTRL-a' three times to switch input\)\r?\n", 30)
+        assert m.check("echo back in dom0") == "back in dom0"
         assert m.poweroff() == 0
 
 

@@ -70,7 +70,7 @@ void handle_pending() {
             gic::eoi(intid, false);
         } else if (intid == g_uart_irq && intid != 0) {
             char ch;
-            while (platform::pl011_getc(ch)) console::input_push(ch);
+            while (platform::pl011_getc(ch)) console::receive(ch);
             if (console::g_input_hook != nullptr) console::g_input_hook();
             gic::eoi(intid, false);
         } else if (intid >= 32) {

@@ -20,6 +20,12 @@ void write(const char* data, usize len);
 /// printf-style print (see hv/fmt.h for the supported conversions); "\n" becomes "\r\n".
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/// A byte arrived on the hypervisor's UART: three Ctrl-A in a row switch input between dom0
+/// and the hypervisor's own key handler (as Xen does); otherwise it goes to the current owner.
+void receive(char c);
+/// Whether input currently goes to the hypervisor.
+bool input_to_hypervisor();
+
 /// Queues a byte typed on the hypervisor's UART for dom0 (drops it when the queue is full).
 void input_push(char c);
 /// Takes up to `max` queued input bytes; returns how many.
