@@ -45,7 +45,7 @@ def one_vcpu_on_one_pcpu():
         m.child.send("d")
         m.expect(r"\(tessera\) domain 0: 1 vCPU\(s\)", 30)
         m.child.send("\x01\x01\x01")
-        m.expect(r"Serial input to DOM0 \(type 'CTRL-a' three times to switch input\)\r?\n", 30)
+        m.expect(r"Serial input to DOM0 \(type 'CTRL-a' three times to switch input\)\r*\n", 30)
         assert m.check("echo back in dom0") == "back in dom0"
         assert m.poweroff() == 0
 

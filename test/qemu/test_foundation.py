@@ -53,7 +53,9 @@ def hypervisor_banner():
         m.expect(r"boot module \d: ramdisk at 0x50000000", 10)
         m.expect(r"boot module \d: kernel at 0x49000000, \d+ bytes, bootargs: console=hvc0", 10)
         m.expect(r'command line: "dom0_mem=512M loglvl=all"', 10)
-        assert m.wait_exit(30) == 0
+        m.expect(r"starting dom0", 30)
+        m.wait_shell(timeout=180)
+        assert m.poweroff() == 0
 
 
 def hypervisor_without_dom0_kernel():
