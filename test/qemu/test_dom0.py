@@ -81,6 +81,22 @@ def reboot_boots_again():
         assert m.poweroff() == 0
 
 
+def xenstored_serves_dom0():
+    """Our xenstored in dom0: its Unix socket, and the dom0 kernel's own xenstore ring reached
+    through /dev/xen/xenbus (xsd_kva page + loopback event channel, XEN-ABI.md §2.3)."""
+    with boot("dom0-xenstored", 2, "dom0_mem=512M") as m:
+        m.wait_shell(timeout=180)
+        m.check("test -e /run/xenstored.pid")
+        m.check("tessera-xenstore write /local/domain/0/probe socket-side")
+        assert m.check("tessera-xenstore --xenbus read /local/domain/0/probe") == "socket-side"
+        m.check("tessera-xenstore --xenbus write /local/domain/0/ring ring-side")
+        assert m.check("tessera-xenstore read /local/domain/0/ring") == "ring-side"
+        assert set(m.check("tessera-xenstore ls /local/domain/0").split()) >= {"probe", "ring"}
+        status, out = m.run("tessera-xenstore read /local/domain/0/absent")
+        assert status == 1 and "ENOENT" in out
+        assert m.poweroff() == 0
+
+
 def bad_options_are_refused():
     with boot("hv-dom0-mem-too-big", 1, "dom0_mem=4G") as m:
         m.expect(r"error: dom0_mem=4096M does not fit in free RAM", 30)
@@ -100,6 +116,7 @@ CASES = {
     "four_vcpus_on_two_pcpus": four_vcpus_on_two_pcpus,
     "reboot_boots_again": reboot_boots_again,
     "bad_options_are_refused": bad_options_are_refused,
+    "xenstored_serves_dom0": xenstored_serves_dom0,
 }
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ void idle_wait() {
     g_big_lock.unlock();
     asm volatile("dsb sy\n wfi" ::: "memory");  // IRQs stay masked: WFI still wakes on them
     g_big_lock.lock();
+    ++this_cpu().idle_wakeups;
     aarch64::irq::handle_pending();
 }
 

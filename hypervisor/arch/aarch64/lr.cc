@@ -33,6 +33,9 @@ void save(Vcpu& v) {
         gic::write_lr(n, 0);
     }
     used = 0;
+    // With the list registers empty, UIE would assert the maintenance interrupt for as long
+    // as the hypervisor runs (an interrupt storm in idle): only load() may set it.
+    HV_WRITE_SYSREG(S3_4_C12_C11_0, 1);
 }
 
 void load(Vcpu& v) {

@@ -132,8 +132,10 @@ extern "C" void aarch64_guest_exit(hv::arch::GuestRegs* frame, hv::u64 kind) {
     aarch64::lr::save(v);
     if (kind == 0) {
         aarch64::Esr esr(HV_READ_SYSREG(esr_el2));
+        ++c.exits_sync[esr.ec()];
         aarch64::kTable.h[esr.ec()](v, esr);
     } else if (kind == 1) {
+        ++c.exits_irq;
         aarch64::irq::handle_pending();
     } else if (kind == 3) {
         console::print("(tessera) d%uv%u: SError from the guest; crashing the domain\n",

@@ -134,6 +134,7 @@ void boot(const void* dtb) {
     console::print("(tessera) heap: %zu MiB free\n", mm::pages().free_pages() >> 8);
     Domain* d0 = create_dom0(info, dtb, l);
     if (d0 == nullptr) fail("cannot build dom0");
+    sched::set_null(g_options.sched_null);
     for (u32 i = 0; i < d0->nr_vcpus; ++i) sched::add(d0->vcpus[i], i % pcpus);
     // Typed input goes to dom0's hvc0, which waits for VIRQ_CONSOLE (2, xen/xen.h).
     console::g_input_hook = [] {

@@ -30,8 +30,9 @@ void dump_domains() {
               d->is_shutdown ? ", shut down" : "");
         for (u32 i = 0; i < d->nr_vcpus; ++i) {
             const Vcpu& v = d->vcpus[i];
-            print("(tessera)   vcpu %u: %s on pCPU %u, pc 0x%llx\n", v.id, state_name(v.state),
-                  v.pcpu, static_cast<unsigned long long>(v.arch.regs.pc));
+            print("(tessera)   vcpu %u: %s on pCPU %u, pc 0x%llx, loaded %llu times\n", v.id,
+                  state_name(v.state), v.pcpu, static_cast<unsigned long long>(v.arch.regs.pc),
+                  static_cast<unsigned long long>(v.switches_in));
         }
     }
 }
@@ -43,6 +44,12 @@ void dump_cpus() {
               static_cast<unsigned long long>(p.mpidr), p.nr_runq,
               p.current ? static_cast<int>(p.current->domain->id) : -1,
               p.current ? static_cast<int>(p.current->id) : -1);
+        print("(tessera)   exits: irq %llu, idle wake-ups %llu", static_cast<unsigned long long>(p.exits_irq),
+              static_cast<unsigned long long>(p.idle_wakeups));
+        for (u32 ec = 0; ec < 64; ++ec)
+            if (p.exits_sync[ec] != 0)
+                print(", ec%02x %llu", ec, static_cast<unsigned long long>(p.exits_sync[ec]));
+        print("\n");
     }
 }
 

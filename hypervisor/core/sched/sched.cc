@@ -10,6 +10,7 @@ namespace hv::sched {
 namespace {
 
 constexpr u64 kSliceMs = 10;
+constinit bool g_null_sched = false;  // sched=null: no time slicing
 
 bool runnable(const Vcpu* v) { return v != nullptr && v->state == VcpuState::kRunnable; }
 
@@ -46,6 +47,8 @@ Vcpu* pick(PerCpu& c) {
 }
 
 }  // namespace
+
+void set_null(bool null_sched) { g_null_sched = null_sched; }
 
 void add(Vcpu& v, u32 pcpu) {
     PerCpu& c = cpu(pcpu);
@@ -84,13 +87,22 @@ Vcpu& schedule() {
         u64 timer = check_timers(c);
         Vcpu* next = pick(c);
         if (next != nullptr) {
-            if (next != c.current) {
+            bool switched = next != c.current;
+            if (switched) {
                 arch::switch_vcpu(c.current, *next);
                 c.current = next;
+                ++next->switches_in;
             }
             u32 others = 0;
             for (u32 i = 0; i < c.nr_runq; ++i) others += runnable(c.runq[i]) && c.runq[i] != next;
-            c.slice_end = others > 0 ? arch::counter() + arch::counter_hz() * kSliceMs / 1000 : 0;
+            // A slice starts when a vCPU is (re)chosen after the previous one ended; exits in
+            // between must not extend it, or a vCPU taking frequent interrupts never yields.
+            bool slice_over = c.slice_end != 0 && arch::counter() >= c.slice_end;
+            if (others == 0 || g_null_sched) {
+                c.slice_end = 0;
+            } else if (switched || c.slice_end == 0 || slice_over) {
+                c.slice_end = arch::counter() + arch::counter_hz() * kSliceMs / 1000;
+            }
             u64 deadline = c.slice_end;
             if (timer != 0 && (deadline == 0 || timer < deadline)) deadline = timer;
             arch::set_sched_timer(deadline);

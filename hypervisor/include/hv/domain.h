@@ -34,6 +34,7 @@ struct Vcpu {
     VcpuInfo* vcpu_info = nullptr;  ///< hypervisor view of the registered vcpu_info
     u64 vcpu_info_gfn = ~u64{0};
     u64 runtime_ns = 0;
+    u64 switches_in = 0;          ///< times this vCPU was loaded on a pCPU (debug key 'd')
 };
 
 struct Domain {

@@ -20,6 +20,9 @@ struct PerCpu {
     u32 next = 0;                   ///< round-robin cursor
     u64 slice_end = 0;              ///< counter value at which the current slice ends
     u64 stack_top = 0;              ///< where guest exit frames sit
+    u64 exits_sync[64] = {};        ///< guest exits by exception class (debug key 'c')
+    u64 exits_irq = 0;
+    u64 idle_wakeups = 0;
 };
 
 /// This pCPU's state.

@@ -18,6 +18,9 @@ void block(Vcpu& v);
 /// Gives up the rest of the current time slice.
 void yield(Vcpu& v);
 
+/// sched=null: vCPUs keep their pCPU until they block (no time slices).
+void set_null(bool null_sched);
+
 /// Places `v` on pCPU `pcpu`'s run queue.
 void add(Vcpu& v, u32 pcpu);
 /// Takes `v` off its run queue.

@@ -83,15 +83,17 @@ public:
         port = 1;
         return std::make_unique<FakeMapping>(&pages[0]);
     }
-    std::unique_ptr<EventPort> bind(DomId, std::uint32_t, int&) override {
+    std::unique_ptr<EventPort> bind(DomId domid, std::uint32_t, int&) override {
         auto p = std::make_unique<FakePort>(&notified);
         last_port = p.get();
+        ports[domid % 8] = p.get();
         return p;
     }
 
     xenstore_domain_interface pages[8] = {};
     int notified = 0;
     FakePort* last_port = nullptr;
+    FakePort* ports[8] = {};
     DomId refuse = 0xFFFF;
 };
 

@@ -177,3 +177,63 @@ TEST_CASE("INTRODUCE fails cleanly when the ring cannot be mapped") {
     CHECK(daemon.introduce(4, 1, 2, true) == ENOENT);
     CHECK_FALSE(daemon.domains().contains(4));
 }
+
+TEST_CASE("output queues are bounded: slow sockets are dropped, guest events are shed") {
+    const std::string chunk(1u << 20, 'x');
+    Connection sock(1, Connection::Kind::kSocket, 0);
+    int wakeups = 0;
+    sock.on_output = [&] { ++wakeups; };
+    for (int i = 0; i < 4; ++i) REQUIRE(sock.queue(chunk, true));
+    CHECK_FALSE(sock.queue(chunk, true));
+    CHECK(sock.closing());  // the transport closes it; nobody else waits for it
+    CHECK(wakeups == 5);
+    CHECK_FALSE(sock.queue("late reply", false));
+
+    Connection guest(2, Connection::Kind::kDomain, 5);
+    for (int i = 0; i < 4; ++i) REQUIRE(guest.queue(chunk, true));
+    CHECK_FALSE(guest.queue(chunk, true));
+    CHECK_FALSE(guest.closing());  // a ring cannot be closed: the event is dropped instead
+    CHECK(guest.queued_bytes() == 4 * chunk.size());
+    guest.pop_front();
+    CHECK(guest.queue("next", true));
+}
+
+TEST_CASE("a guest that never reads its replies stalls only itself") {
+    boost::asio::io_context io;
+    FakeDevices devices;
+    Daemon daemon;
+    DomainRings rings(io, devices);
+    daemon.set_connector(&rings);
+    REQUIRE(daemon.introduce(3, 1, 1, false) == 0);
+    REQUIRE(daemon.introduce(4, 1, 2, false) == 0);
+    Guest dead{devices.pages[3]};
+    Guest live{devices.pages[4]};
+    const auto req = xs::encode(XS_GET_DOMAIN_PATH, 1, 0, std::string("3\0", 2));
+    // The dead guest floods requests and never consumes its response ring.
+    std::size_t sent_messages = 0;
+    for (int round = 0; round < 200; ++round) {
+        if (devices.pages[3].req_prod - devices.pages[3].req_cons + req.size() <=
+            XENSTORE_RING_SIZE) {
+            REQUIRE(dead.send(req) == req.size());
+            ++sent_messages;
+        }
+        devices.ports[3]->kick();
+        io.restart();
+        io.poll();
+    }
+    auto dead_conn = daemon.connection(daemon.domains().at(3).conn);
+    CHECK(sent_messages > 60);  // more than the ring and the quota can absorb
+    CHECK(dead_conn->pending_replies() <= daemon.quota().outstanding);
+    CHECK(dead_conn->queued_bytes() <= daemon.quota().outstanding * 64);
+
+    // The other guest is served as usual.
+    const auto mine = xs::encode(XS_GET_DOMAIN_PATH, 9, 0, std::string("4\0", 2));
+    REQUIRE(live.send(mine) == mine.size());
+    devices.ports[4]->kick();
+    std::string got;
+    REQUIRE(pump(io, [&] {
+        got += live.receive();
+        return got.size() >= xs::kHeaderSize + 16;
+    }));
+    CHECK(got.substr(xs::kHeaderSize) == std::string("/local/domain/4\0", 16));
+}

@@ -13,7 +13,8 @@ using namespace tessera::xenstored;
 namespace xs = tessera::xs;
 
 TEST_CASE("client library over a Unix socket, including a guest-domain socket") {
-    const auto dir = std::filesystem::temp_directory_path() / ("xs-unix-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("xs-unix-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const auto path = (dir / "run" / "socket").string();  // the directory is created for us
     const auto guest_path = (dir / "dom3").string();

@@ -1,0 +1,32 @@
+// Unix socket transport for dom0 tools (/run/xenstored/socket by default). Clients of the main
+// socket are privileged (domain 0), as with Xen's daemon; a socket made with another domid
+// treats its clients as that (unprivileged) domain, so host tests can exercise permission
+// denials with Xen's own command-line clients. Per client one reader and one writer coroutine.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <string>
+
+#include "daemon.hpp"
+
+namespace tessera::xenstored {
+
+class UnixServer {
+public:
+    /// Bind and listen on path (its directory is created, a stale socket replaced).
+    /// Throws boost::system::system_error when the socket cannot be created.
+    UnixServer(boost::asio::io_context& io, Daemon& daemon, const std::string& path,
+               DomId domid = 0);
+    /// Start accepting clients.
+    void start();
+    void stop();
+
+private:
+    boost::asio::io_context& io_;
+    Daemon& daemon_;
+    boost::asio::local::stream_protocol::acceptor acceptor_;
+    DomId domid_;
+};
+
+}  // namespace tessera::xenstored
