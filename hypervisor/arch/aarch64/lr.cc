@@ -26,9 +26,11 @@ void save(Vcpu& v) {
         u64 lr = gic::read_lr(n);
         vgic::Irq* irq = vgic::irq_of(v, static_cast<u32>(lr & 0xffffffff));
         if (irq != nullptr) {
-            irq->pending = (lr & kStatePending) != 0 || (irq->level && irq->line);
+            irq->pending =
+                (lr & kStatePending) != 0 || irq->repend || (irq->level && irq->line);
             irq->active = (lr & kStateActive) != 0;
             irq->in_lr = false;
+            irq->repend = false;
         }
         gic::write_lr(n, 0);
     }

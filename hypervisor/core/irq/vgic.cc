@@ -29,6 +29,9 @@ bool inject(Vcpu& v, u32 intid) {
     Irq* irq = irq_of(v, intid);
     if (irq == nullptr) return false;
     Vcpu* target = intid < kNrPrivate ? &v : spi_target(*v.domain, intid);
+    // If the target's list registers hold this interrupt right now (it runs on another pCPU),
+    // reading them back at its next exit must not forget this new edge.
+    if (irq->in_lr) irq->repend = true;
     irq->pending = true;
     if (irq->enabled && target != nullptr) sched::wake(*target);
     return true;

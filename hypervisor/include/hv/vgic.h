@@ -28,6 +28,7 @@ struct Irq {
     u32 hw_intid = 0;        ///< non-zero: backed by this physical interrupt (deactivated by the guest)
     u64 route = 0;           ///< SPIs: IROUTER affinity value
     bool in_lr = false;      ///< currently held in a list register
+    bool repend = false;     ///< made pending again (by another pCPU) while in a list register
 };
 
 /// Per-vCPU interrupt state.

@@ -126,3 +126,14 @@ TEST_CASE("list-register selection: active first, then by priority; overflow is 
     CHECK(((out[0] == 22 && out[1] == 23) || (out[0] == 23 && out[1] == 22)));
     CHECK(more);  // 20 still waits
 }
+
+TEST_CASE("an interrupt made pending while another pCPU holds it in a list register is kept") {
+    test::TestDomain d(6);
+    Vcpu& v = d.vcpu();
+    vgic::Irq& irq = v.irqs.priv[31];
+    irq.in_lr = true;  // presented; the guest may have acknowledged it already
+    irq.pending = false;
+    REQUIRE(vgic::inject(v, 31));
+    CHECK(irq.pending);
+    CHECK(irq.repend);  // the list-register read-back must merge this, not overwrite it
+}
