@@ -1,6 +1,7 @@
 // PSCI calls from EL2 to the firmware: always over SMC (PSCI 1.1, DEN0022D §5.2; HVC from EL2
 // would trap to ourselves).
 #include "hv/arch/cpu.h"
+#include "smc.h"
 
 namespace hv::aarch64 {
 
@@ -8,7 +9,7 @@ namespace hv::aarch64 {
 constexpr u64 kPsciSystemOff = 0x84000008;
 constexpr u64 kPsciSystemReset = 0x84000009;
 
-u64 smc_call(u64 fid, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0) {
+u64 smc_call(u64 fid, u64 a1, u64 a2, u64 a3) {
     register u64 x0 asm("x0") = fid;
     register u64 x1 asm("x1") = a1;
     register u64 x2 asm("x2") = a2;

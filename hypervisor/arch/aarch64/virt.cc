@@ -11,6 +11,7 @@
 #include "hv/spinlock.h"
 #include "irq.h"
 #include "lr.h"
+#include "smc.h"
 #include "platform/pl011.h"
 #include "sysreg.h"
 
@@ -61,15 +62,6 @@ void init_cpu_traps() {
     aarch64::isb();
 }
 
-u64 smc(u64 fid, u64 a1, u64 a2, u64 a3) {
-    register u64 x0 asm("x0") = fid;
-    register u64 x1 asm("x1") = a1;
-    register u64 x2 asm("x2") = a2;
-    register u64 x3 asm("x3") = a3;
-    asm volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
-    return x0;
-}
-
 }  // namespace
 
 u32 start_secondary_cpus(const BootInfo& info) {
@@ -83,7 +75,7 @@ u32 start_secondary_cpus(const BootInfo& info) {
         c.stack_top = reinterpret_cast<u64>(secondary_stacks) + (next + 1) * kSecondaryStack;
         aarch64::dsb_sy();
         constexpr u64 kPsciCpuOn64 = 0xC4000003;
-        i64 rc = static_cast<i64>(smc(kPsciCpuOn64, mpidr, reinterpret_cast<u64>(secondary_entry), next));
+        i64 rc = static_cast<i64>(aarch64::smc_call(kPsciCpuOn64, mpidr, reinterpret_cast<u64>(secondary_entry), next));
         if (rc != 0) {
             console::print("(tessera) warning: pCPU with MPIDR 0x%llx did not start (PSCI %lld)\n",
                            static_cast<unsigned long long>(mpidr), static_cast<long long>(rc));
