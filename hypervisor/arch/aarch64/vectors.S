@@ -4,6 +4,24 @@
 // resumes with. Anything else taken to EL2 is a hypervisor bug: save an ExceptionFrame (fault.cc)
 // and report.
 
+    // Both frames (ExceptionFrame and GuestRegs) start with x0-x30 at offset 0.
+    .macro save_x2_to_x29
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    .endm
+
     .macro ventry kind
     .balign 0x80
     sub     sp, sp, #(36 * 8)
@@ -45,20 +63,7 @@ hv_el2_vectors:
 
 save_and_report:
     // x0 holds the vector kind now; the original x0/x1 are at [sp].
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
+    save_x2_to_x29
     mrs     x1, elr_el2
     stp     x30, x1, [sp, #240]
     mrs     x1, spsr_el2
@@ -74,20 +79,7 @@ save_and_report:
     b       1b
 
 guest_save:
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
+    save_x2_to_x29
     mrs     x1, elr_el2
     stp     x30, x1, [sp, #240]
     mrs     x1, spsr_el2
