@@ -7,8 +7,6 @@
 
 namespace hv {
 namespace {
-constinit u64 g_wc_sec = 0;
-constinit u32 g_wc_nsec = 0;
 
 const char* reason_name(u32 r) {
     switch (r) {
@@ -36,13 +34,23 @@ void shutdown_domain(Domain& d, u32 reason) {
 }
 
 void set_wallclock(u64 sec, u32 nsec, u64 system_time_ns) {
-    // Store UTC at counter zero, which is what shared_info.wc_* means (XEN-ABI.md §1.7).
+    // shared_info.wc_* is UTC at counter zero (XEN-ABI.md §1.7); every domain gets it, under
+    // the wc_version seqlock (odd while it changes).
     u64 now_ns = sec * 1000000000ull + nsec;
     u64 base_ns = now_ns > system_time_ns ? now_ns - system_time_ns : 0;
-    g_wc_sec = base_ns / 1000000000ull;
-    g_wc_nsec = static_cast<u32>(base_ns % 1000000000ull);
-    (void)g_wc_sec;
-    (void)g_wc_nsec;
+    for_each_domain(
+        [](Domain& d, void* ctx) {
+            if (d.shared_info == nullptr) return;
+            u64 ns = *static_cast<u64*>(ctx);
+            u64 wc_sec = ns / 1000000000ull;
+            SharedInfo& s = *d.shared_info;
+            __atomic_store_n(&s.wc_version, s.wc_version + 1, __ATOMIC_RELEASE);
+            s.wc_sec = static_cast<u32>(wc_sec);
+            s.wc_sec_hi = static_cast<u32>(wc_sec >> 32);
+            s.wc_nsec = static_cast<u32>(ns % 1000000000ull);
+            __atomic_store_n(&s.wc_version, s.wc_version + 1, __ATOMIC_RELEASE);
+        },
+        &base_ns);
 }
 
 }  // namespace hv

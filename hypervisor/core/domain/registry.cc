@@ -29,6 +29,11 @@ bool register_domain(Domain& d) {
     return false;
 }
 
+void for_each_domain(void (*f)(Domain& d, void* ctx), void* ctx) {
+    for (Domain* d : g_domains)
+        if (d != nullptr) f(*d, ctx);
+}
+
 void unregister_domain(Domain& d) {
     for (Domain*& slot : g_domains)
         if (slot == &d) slot = nullptr;

@@ -21,10 +21,9 @@ const char* state_name(VcpuState s) {
     return "?";
 }
 
-void dump_domains() {
-    for (u16 id = 0; id < 64; ++id) {
-        Domain* d = domain_by_id(id);
-        if (d == nullptr) continue;
+void dump_domain(Domain& dom, void*) {
+    Domain* d = &dom;
+    {
         print("(tessera) domain %u: %u vCPU(s), %llu pages, %s%s\n", d->id, d->nr_vcpus,
               static_cast<unsigned long long>(d->ram_pages), d->privileged ? "privileged" : "guest",
               d->is_shutdown ? ", shut down" : "");
@@ -36,6 +35,8 @@ void dump_domains() {
         }
     }
 }
+
+void dump_domains() { for_each_domain(dump_domain, nullptr); }
 
 void dump_cpus() {
     for (u32 c = 0; c < nr_cpus(); ++c) {

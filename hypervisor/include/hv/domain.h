@@ -78,5 +78,7 @@ Domain* resolve_domid(Domain& caller, u16 id);
 /// Adds `d` to the registry; false if the id is taken or the table is full.
 bool register_domain(Domain& d);
 void unregister_domain(Domain& d);
+/// Calls `f` for every registered domain.
+void for_each_domain(void (*f)(Domain& d, void* ctx), void* ctx);
 
 }  // namespace hv

@@ -178,3 +178,25 @@ TEST_CASE("hvm_op: a guest reads its own store parameters; only dom0 sets them")
     REQUIRE(call(d0.vcpu(), __HYPERVISOR_hvm_op, HVMOP_get_param, d0.gva(q).raw()) == 0);
     CHECK(q->value == 0);
 }
+
+TEST_CASE("platform_op settime64 from dom0 sets every domain's wallclock; others are refused") {
+    test::TestDomain d0(0, 1, 16, true), du(9);
+    auto* op = d0.ram<xen_platform_op>();
+    *op = {};
+    op->cmd = XENPF_settime64;
+    op->interface_version = XENPF_INTERFACE_VERSION;
+    op->u.settime64.secs = 1795319221;   // UTC now
+    op->u.settime64.nsecs = 500000000;
+    op->u.settime64.system_time = 2500000000ull;  // 2.5 s since counter zero
+    u32 version = du->shared_info->wc_version;
+    REQUIRE(call(d0.vcpu(), __HYPERVISOR_platform_op, d0.gva(op).raw()) == 0);
+    CHECK(du->shared_info->wc_sec == 1795319219u);  // UTC at counter zero
+    CHECK(du->shared_info->wc_nsec == 0u);
+    CHECK(du->shared_info->wc_sec_hi == 0u);
+    CHECK(du->shared_info->wc_version == version + 2);  // even again: stable
+    auto* uop = du.ram<xen_platform_op>();
+    *uop = *op;
+    CHECK(call(du.vcpu(), __HYPERVISOR_platform_op, du.gva(uop).raw()) == -kEPERM);
+    op->interface_version = 1;
+    CHECK(call(d0.vcpu(), __HYPERVISOR_platform_op, d0.gva(op).raw()) == -kEACCES);
+}

@@ -42,7 +42,6 @@ struct ArchVcpu {
     FpState fp{};
     GicCpuState gic{};
     u64 vmpidr = 0;
-    bool el1_loaded = false;
 };
 
 struct ArchDomain {
