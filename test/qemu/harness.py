@@ -7,6 +7,7 @@ import dataclasses
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
 
@@ -43,6 +44,7 @@ class Paths:
     dom0_initrd: str = os.path.join(AARCH64_BUILD, "scripts", "images", "dom0-initrd.cpio.gz")
     domu_initrd: str = os.path.join(AARCH64_BUILD, "scripts", "images", "domU-initrd.cpio.gz")
     kernel: str = ""
+    guest_dir: str = os.path.join(AARCH64_BUILD, "guest-images")  # shared into dom0 at /boot
 
     def __post_init__(self):
         if not self.kernel:
@@ -56,6 +58,26 @@ class Paths:
         for what, path, how in needed:
             if not os.path.exists(path):
                 raise HarnessError(f"{what} not found at {path}: run {how}")
+
+    def prepare_guest_dir(self):
+        """Fills the directory dom0 mounts at /boot: the guest kernel as Image and the demo
+        domU initramfs, hard-linked (or copied) so that the share holds no symlinks."""
+        os.makedirs(self.guest_dir, exist_ok=True)
+        for src, name in ((self.kernel, "Image"), (self.domu_initrd, "domU-initrd.gz")):
+            dst = os.path.join(self.guest_dir, name)
+            if not os.path.exists(src):
+                continue
+            st = os.stat(src)
+            if os.path.exists(dst):
+                dt = os.stat(dst)
+                if (dt.st_ino == st.st_ino and dt.st_dev == st.st_dev) or \
+                        (dt.st_size == st.st_size and dt.st_mtime >= st.st_mtime):
+                    continue
+                os.unlink(dst)
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
 
 
 @dataclasses.dataclass
@@ -71,6 +93,7 @@ class Config:
     dom0_kernel: bool = True      # pass the dom0 kernel boot module
     dom0_initrd: bool = True      # pass the dom0 initramfs boot module
     no_reboot: bool = True        # a guest reset ends QEMU (tests of reboot turn this off)
+    guest_share: bool = True      # share Paths.guest_dir into dom0 over virtio-9p (tag tessera-guests)
     extra: list = dataclasses.field(default_factory=list)  # extra QEMU arguments
 
 
@@ -89,6 +112,10 @@ def qemu_argv(cfg, paths, console="stdio"):
     for i, disk in enumerate(cfg.disks):
         argv += ["-drive", f"file={disk},if=none,format=raw,id=disk{i}",
                  "-device", f"virtio-blk-device,drive=disk{i}"]
+    if cfg.guest_share:
+        paths.prepare_guest_dir()
+        argv += ["-fsdev", f"local,id=guests,path={paths.guest_dir},security_model=none,readonly=on",
+                 "-device", "virtio-9p-device,fsdev=guests,mount_tag=tessera-guests"]
     if cfg.native:
         argv += ["-kernel", paths.kernel, "-initrd", paths.dom0_initrd,
                  "-append", f"console=ttyAMA0 {cfg.dom0_args}".strip()]

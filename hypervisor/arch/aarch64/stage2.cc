@@ -2,6 +2,8 @@
 // stage 2 memory attributes and permissions).
 #include "hv/arch/stage2.h"
 
+#include "sysreg.h"
+
 namespace hv::arch::s2 {
 namespace {
 
@@ -37,11 +39,20 @@ mm::P2mType type_of(u64 pte, int) {
 }
 mm::Perm perm_of(u64 pte, int) { return static_cast<mm::Perm>((pte >> kS2apShift) & 3); }
 
-void flush_tlb(u16) {
-    // Invalidates stage 1+2 entries of the VMID in VTTBR_EL2, inner shareable (Arm ARM C5.5).
-    // Callers change only the p2m of the domain whose VMID is loaded (one domain per machine
-    // for now); domUs will switch VTTBR_EL2 around this.
+void flush_tlb(u16 vmid, PAddr root) {
+    // TLBI VMALLS12E1IS invalidates the stage 1+2 entries of the VMID in VTTBR_EL2, inner
+    // shareable (Arm ARM C5.5): load the target domain's tables for it when dom0 edits a domU.
+    u64 want = root.raw() | (u64{vmid} << 48);
+    u64 old = HV_READ_SYSREG(vttbr_el2);
+    if (old != want) {
+        HV_WRITE_SYSREG(vttbr_el2, want);
+        aarch64::isb();
+    }
     asm volatile("dsb ishst\n tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
+    if (old != want) {
+        HV_WRITE_SYSREG(vttbr_el2, old);
+        aarch64::isb();
+    }
 }
 
 }  // namespace hv::arch::s2

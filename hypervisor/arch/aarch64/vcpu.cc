@@ -107,6 +107,8 @@ void restore_el1(const Vcpu& v) {
 
 }  // namespace
 
+void save_vcpu(Vcpu& v) { save_el1(v); }
+
 void switch_vcpu(Vcpu* from, Vcpu& to) {
     if (from != nullptr) save_el1(*from);
     restore_el1(to);  // TLB entries are tagged by VMID: nothing to flush between domains

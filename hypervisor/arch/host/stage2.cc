@@ -30,6 +30,6 @@ bool is_table(u64 pte, int level) { return is_valid(pte, level) && (pte & (1u <<
 PAddr output_address(u64 pte, int level) { return PAddr(((pte & kAddr) ^ salt(level)) & kAddr); }
 mm::P2mType type_of(u64 pte, int) { return static_cast<mm::P2mType>((pte >> 5) & 7); }
 mm::Perm perm_of(u64 pte, int) { return static_cast<mm::Perm>((pte >> 8) & 3); }
-void flush_tlb(u16 vmid) { ++fake::g_state.tlb_flushes[vmid & 0xff]; }
+void flush_tlb(u16 vmid, PAddr) { ++fake::g_state.tlb_flushes[vmid & 0xff]; }
 
 }  // namespace hv::arch::s2

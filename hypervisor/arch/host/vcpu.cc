@@ -8,6 +8,7 @@
 #include "hv/domain.h"
 #include "hv/guest_access.h"
 #include "hv/percpu.h"
+#include "hv/xen_abi.h"
 
 namespace hv {
 
@@ -33,6 +34,7 @@ bool translate_gva(Vcpu&, GVAddr va, bool, IPAddr& out) {
 }
 
 void switch_vcpu(Vcpu*, Vcpu&) { ++fake::g_state.switches; }
+void save_vcpu(Vcpu&) {}
 void idle_wait() { throw fake::Halted{}; }
 void kick_cpu(u32) { ++fake::g_state.kicks; }
 u64 counter() { return fake::g_state.counter; }
@@ -52,5 +54,25 @@ u32 uart_irq() { return 33; }
 u32 host_spis() { return 256; }
 void clean_dcache(const void*, usize) {}
 void run() { throw fake::Halted{}; }
+
+}  // namespace hv::arch
+
+namespace hv::arch {
+
+void load_context(Vcpu& v, const vcpu_guest_context& ctx) {
+    const u64* x = &ctx.user_regs.x0;
+    for (unsigned i = 0; i < 31; ++i) v.arch.regs.x[i] = x[i];
+    v.arch.regs.pc = ctx.user_regs.pc64;
+    v.arch.regs.pstate = ctx.user_regs.cpsr;
+}
+
+void store_context(const Vcpu& v, vcpu_guest_context& ctx) {
+    ctx = vcpu_guest_context{};
+    u64* x = &ctx.user_regs.x0;
+    for (unsigned i = 0; i < 31; ++i) x[i] = v.arch.regs.x[i];
+    ctx.user_regs.pc64 = v.arch.regs.pc;
+    ctx.user_regs.cpsr = v.arch.regs.pstate;
+    if (v.state != VcpuState::kOffline) ctx.flags |= VGCF_online;
+}
 
 }  // namespace hv::arch

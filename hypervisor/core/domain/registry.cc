@@ -34,6 +34,19 @@ void for_each_domain(void (*f)(Domain& d, void* ctx), void* ctx) {
         if (d != nullptr) f(*d, ctx);
 }
 
+Domain* next_domain(u16 id) {
+    Domain* best = nullptr;
+    for (Domain* d : g_domains)
+        if (d != nullptr && d->id >= id && (best == nullptr || d->id < best->id)) best = d;
+    return best;
+}
+
+u32 nr_domains() {
+    u32 n = 0;
+    for (Domain* d : g_domains) n += d != nullptr;
+    return n;
+}
+
 void unregister_domain(Domain& d) {
     for (Domain*& slot : g_domains)
         if (slot == &d) slot = nullptr;

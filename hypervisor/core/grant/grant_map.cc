@@ -4,6 +4,7 @@
 #include "hv/arch/memory.h"
 #include "hv/domain.h"
 #include "hv/grant.h"
+#include "hv/mm/page_alloc.h"
 #include "hv/xen_abi.h"
 
 namespace hv::grant {
@@ -85,12 +86,19 @@ i32 map(Domain& mapper, const MapRequest& req, u64 host_gfn, u32& handle, u64& d
     PAddr page;
     i32 st = pin(*g, mapper.id, req.ref, req.readonly, page);
     if (st != GNTST_okay) return st;
+    mm::P2mType old = mapper.p2m.lookup(IPAddr(host_gfn << kPageShift)).type;
+    if (old != mm::P2mType::kNone && !(old == mm::P2mType::kRam && mapper.direct_mapped)) {
+        // Only a hole (or a direct-mapped domain's ballooned-out RAM) may take a grant.
+        unpin(*g, req.ref, req.readonly);
+        return GNTST_bad_virt_addr;
+    }
     if (!mapper.p2m.map(IPAddr(host_gfn << kPageShift), page, kPageSize, mm::P2mType::kGrant,
                         req.readonly ? mm::Perm::kRead : mm::Perm::kReadWrite)) {
         unpin(*g, req.ref, req.readonly);
         return GNTST_general_error;
     }
-    mt.maptrack[slot] = {req.granter, req.ref, host_gfn, true, req.readonly};
+    mm::pages().get(page);  // the page outlives its owner while mapped (unmanaged: no count)
+    mt.maptrack[slot] = {req.granter, req.ref, host_gfn, page.raw(), true, req.readonly};
     handle = slot;
     dev_bus_addr = page.raw();
     return GNTST_okay;
@@ -101,6 +109,7 @@ i32 unmap(Domain& mapper, u32 handle, u64 host_gfn) {
     Mapping& m = mapper.gnttab.maptrack[handle];
     if (host_gfn != 0 && host_gfn != m.host_gfn) return GNTST_bad_virt_addr;
     mapper.p2m.unmap(IPAddr(m.host_gfn << kPageShift), kPageSize);
+    if (mm::pages().refs(PAddr(m.page)) != 0) mm::pages().put(PAddr(m.page));
     if (Domain* g = domain_by_id(m.granter)) unpin(*g, m.ref, m.readonly);
     m = Mapping{};
     return GNTST_okay;

@@ -1,42 +1,39 @@
-// memory_op: placing shared_info and grant frames, and dom0 ballooning.
+// memory_op: placing shared_info and grant frames, ballooning, and populating a domU's RAM.
 #include "hv/arch/memory.h"
 #include "hv/domain.h"
+#include "hv/domain_mem.h"
+#include "hv/domain_ops.h"
 #include "hv/grant.h"
 #include "hv/guest_access.h"
 #include "hv/hypercall.h"
+#include "hv/memory_ops.h"
 #include "hv/mm/page_alloc.h"
 #include "hv/xen_abi.h"
 
 namespace hv::hypercall {
-namespace {
 
-Domain* target(Vcpu& v, u16 domid) {
+Domain* memory_target(Vcpu& v, u16 domid) {
     Domain* d = resolve_domid(*v.domain, domid);
     if (d != nullptr && d != v.domain && !v.domain->privileged) return nullptr;
     return d;
 }
+
+namespace {
 
 IPAddr gfn_addr(u64 gfn) { return IPAddr(gfn << kPageShift); }
 
 i64 add_to_physmap(Vcpu& v, GVAddr arg) {
     xen_add_to_physmap xatp;
     if (!get_guest(v, arg, xatp)) return -kEFAULT;
-    Domain* d = target(v, xatp.domid);
+    Domain* d = memory_target(v, xatp.domid);
     if (d == nullptr) return xatp.domid == DOMID_SELF ? -kESRCH : -kEPERM;
-    if (xatp.gpfn >= (u64{1} << (40 - kPageShift))) return -kEINVAL;
+    if (xatp.gpfn >= dmem::kMaxGfn) return -kEINVAL;
     switch (xatp.space) {
         case XENMAPSPACE_shared_info: {
             if (xatp.idx != 0) return -kEINVAL;
-            if (d->shared_info == nullptr) {
-                PAddr page = mm::pages().alloc();
-                if (page.raw() == 0) return -kENOMEM;
-                d->shared_info_page = page;
-                d->shared_info = static_cast<SharedInfo*>(arch::phys_to_virt(page));
-            }
+            if (d->shared_info == nullptr && !attach_shared_info(*d)) return -kENOMEM;
             if (d->shared_info_gfn != ~u64{0}) d->p2m.unmap(gfn_addr(d->shared_info_gfn), kPageSize);
-            if (!d->p2m.map(gfn_addr(xatp.gpfn), d->shared_info_page, kPageSize, mm::P2mType::kRam,
-                            mm::Perm::kReadWrite))
-                return -kENOMEM;
+            if (!dmem::map_xen_page(*d, xatp.gpfn, d->shared_info_page)) return -kENOMEM;
             d->shared_info_gfn = xatp.gpfn;
             return 0;
         }
@@ -44,10 +41,7 @@ i64 add_to_physmap(Vcpu& v, GVAddr arg) {
             if ((xatp.idx & XENMAPIDX_grant_table_status) != 0) return -kEINVAL;  // v1 only
             PAddr f = grant::frame(*d, static_cast<u32>(xatp.idx));
             if (f.raw() == 0) return -kEINVAL;
-            if (!d->p2m.map(gfn_addr(xatp.gpfn), f, kPageSize, mm::P2mType::kRam,
-                            mm::Perm::kReadWrite))
-                return -kENOMEM;
-            return 0;
+            return dmem::map_xen_page(*d, xatp.gpfn, f) ? 0 : -kENOMEM;
         }
         default: return -kENOSYS;
     }
@@ -61,30 +55,40 @@ bool own_direct_ram(const Domain& d, u64 gfn) {
     return false;
 }
 
-i64 reservation(Vcpu& v, u32 cmd, GVAddr arg) {
+/// One extent of XENMEM_populate_physmap or XENMEM_decrease_reservation.
+bool change_extent(Domain& d, u32 cmd, u64 gfn, u32 order) {
+    u64 pages = u64{1} << order;
+    if (gfn >= dmem::kMaxGfn || gfn + pages > dmem::kMaxGfn) return false;
+    if (d.direct_mapped) {
+        // A direct-mapped domain keeps its frames: only the stage-2 entries come and go.
+        for (u64 k = 0; k < pages; ++k)
+            if (!own_direct_ram(d, gfn + k)) return false;
+        if (cmd == XENMEM_decrease_reservation) {
+            for (u64 k = 0; k < pages; ++k) dmem::drop(d, gfn + k);
+            return true;
+        }
+        return d.p2m.map(gfn_addr(gfn), PAddr(gfn << kPageShift), pages << kPageShift,
+                         mm::P2mType::kRam, mm::Perm::kReadWrite);
+    }
+    if (cmd == XENMEM_populate_physmap) return dmem::populate(d, gfn, order);
+    for (u64 k = 0; k < pages; ++k)
+        if (d.p2m.lookup(gfn_addr(gfn + k)).type != mm::P2mType::kRam) return false;
+    for (u64 k = 0; k < pages; ++k) dmem::drop(d, gfn + k);
+    return true;
+}
+
+i64 reservation(Vcpu& v, u32 cmd, u64 start, GVAddr arg) {
     xen_memory_reservation r;
     if (!get_guest(v, arg, r)) return -kEFAULT;
-    Domain* d = target(v, r.domid);
+    Domain* d = memory_target(v, r.domid);
     if (d == nullptr) return -kESRCH;
-    if (r.extent_order > 9) return -kEINVAL;
-    if (!d->direct_mapped) return -kENOSYS;  // domU memory comes with the domU issue
-    u64 pages_per_extent = u64{1} << r.extent_order;
+    if (r.extent_order > 9 || d->dying) return -kEINVAL;
     GVAddr list(reinterpret_cast<u64>(r.extent_start.p));
-    u64 done = 0;
+    u64 done = start;
     for (; done < r.nr_extents; ++done) {
         xen_pfn_t gfn;
         if (!get_guest(v, list + done * sizeof gfn, gfn)) return done > 0 ? i64(done) : -kEFAULT;
-        for (u64 k = 0; k < pages_per_extent; ++k) {
-            if (!own_direct_ram(*d, gfn + k)) return static_cast<i64>(done);
-        }
-        if (cmd == XENMEM_decrease_reservation) {
-            // A direct-mapped domain keeps the frame; only the stage-2 entry goes (as Xen does).
-            d->p2m.unmap(gfn_addr(gfn), pages_per_extent << kPageShift);
-        } else {
-            if (!d->p2m.map(gfn_addr(gfn), PAddr(gfn << kPageShift), pages_per_extent << kPageShift,
-                            mm::P2mType::kRam, mm::Perm::kReadWrite))
-                return static_cast<i64>(done);
-        }
+        if (!change_extent(*d, cmd, gfn, r.extent_order)) break;
     }
     return static_cast<i64>(done);
 }
@@ -92,27 +96,34 @@ i64 reservation(Vcpu& v, u32 cmd, GVAddr arg) {
 i64 remove_from_physmap(Vcpu& v, GVAddr arg) {
     xen_remove_from_physmap x;
     if (!get_guest(v, arg, x)) return -kEFAULT;
-    Domain* d = target(v, x.domid);
+    Domain* d = memory_target(v, x.domid);
     if (d == nullptr) return -kESRCH;
-    d->p2m.unmap(gfn_addr(x.gpfn), kPageSize);
-    return 0;
+    if (x.gpfn >= dmem::kMaxGfn) return -kEINVAL;
+    if (x.gpfn == d->shared_info_gfn) d->shared_info_gfn = ~u64{0};
+    return dmem::drop(*d, x.gpfn) == mm::P2mType::kGrant ? -kEINVAL : 0;
 }
 
 }  // namespace
 
 i64 memory_op(Vcpu& v, u32 cmd, GVAddr arg) {
-    constexpr u32 kCmdMask = (1u << 6) - 1;  // MEMOP_EXTENT_SHIFT (a __XEN__-only name): continuation above
+    // Bits above MEMOP_EXTENT_SHIFT (6, a __XEN__-only name) hold a continuation's start.
+    constexpr u32 kCmdMask = (1u << 6) - 1;
+    u64 start = cmd >> 6;
     switch (cmd & kCmdMask) {
         case XENMEM_add_to_physmap: return add_to_physmap(v, arg);
         case XENMEM_decrease_reservation:
-        case XENMEM_populate_physmap: return reservation(v, cmd & kCmdMask, arg);
+        case XENMEM_populate_physmap: return reservation(v, cmd & kCmdMask, start, arg);
         case XENMEM_remove_from_physmap: return remove_from_physmap(v, arg);
+        case XENMEM_add_to_physmap_batch: return add_to_physmap_batch(v, arg);
+        case XENMEM_acquire_resource: return acquire_resource(v, arg);
         case XENMEM_current_reservation:
         case XENMEM_maximum_reservation: {
             domid_t domid;
             if (!get_guest(v, arg, domid)) return -kEFAULT;
-            Domain* d = target(v, domid);
-            return d == nullptr ? -kESRCH : static_cast<i64>(d->ram_pages);
+            Domain* d = memory_target(v, domid);
+            if (d == nullptr) return -kESRCH;
+            bool max = (cmd & kCmdMask) == XENMEM_maximum_reservation && !d->direct_mapped;
+            return static_cast<i64>(max ? d->max_pages : d->ram_pages);
         }
         default: return -kENOSYS;
     }

@@ -67,7 +67,7 @@ i64 console_io(Vcpu& v, u32 cmd, u32 count, GVAddr buf) {
             for (u32 done = 0; done < count;) {
                 u32 n = count - done < sizeof chunk ? count - done : sizeof chunk;
                 if (!copy_from_guest(v, buf + done, chunk, n)) return -kEFAULT;
-                console::write(chunk, n);
+                console::write_guest(chunk, n);
                 done += n;
             }
             return 0;

@@ -56,6 +56,8 @@ constexpr Table make_table() {
                                                 &Adapter<event_channel_op>::call};
     t.entries[__HYPERVISOR_physdev_op] = {"physdev_op", &Adapter<physdev_op>::call};
     t.entries[__HYPERVISOR_hvm_op] = {"hvm_op", &Adapter<hvm_op>::call};
+    t.entries[__HYPERVISOR_sysctl] = {"sysctl", &Adapter<sysctl>::call};
+    t.entries[__HYPERVISOR_domctl] = {"domctl", &Adapter<domctl>::call};
     return t;
 }
 

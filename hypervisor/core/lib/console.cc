@@ -10,7 +10,26 @@ constexpr usize kInputSize = 1024;
 constinit char g_input[kInputSize] = {};
 constinit usize g_in_head = 0;  // next byte to read
 constinit usize g_in_tail = 0;  // next free slot
+
+constexpr u32 kHistorySize = 16384;     // a power of two: indices wrap naturally
+constinit char g_history[kHistorySize] = {};
+constinit u32 g_hist_prod = 0;          // bytes ever written
+constinit u32 g_hist_clear = 0;         // index of the last clear
+
+void remember(const char* data, usize len) {
+    for (usize i = 0; i < len; ++i) g_history[g_hist_prod++ % kHistorySize] = data[i];
+}
 }  // namespace
+
+usize history_read(char* out, usize max, u32& index, bool incremental, bool clear) {
+    u32 idx = incremental ? index : g_hist_clear;
+    if (g_hist_prod - idx > kHistorySize) idx = g_hist_prod - kHistorySize;
+    usize n = 0;
+    while (n < max && idx != g_hist_prod) out[n++] = g_history[idx++ % kHistorySize];
+    index = idx;
+    if (clear) g_hist_clear = g_hist_prod;
+    return n;
+}
 
 void (*g_input_hook)() = nullptr;
 
@@ -33,6 +52,11 @@ usize input_read(char* out, usize max) {
 void set_sink(Sink sink) { g_sink = sink; }
 
 void write(const char* data, usize len) {
+    remember(data, len);
+    write_guest(data, len);
+}
+
+void write_guest(const char* data, usize len) {
     if (g_sink.write == nullptr) return;
     usize start = 0;
     for (usize i = 0; i < len; ++i) {

@@ -59,7 +59,7 @@ bool P2m::map(IPAddr ipa, PAddr pa, u64 size, P2mType type, Perm perm) {
         replaced |= arch::s2::is_valid(e, 3);
         e = arch::s2::make_leaf(pa + off, 3, type, perm);
     }
-    if (replaced) arch::s2::flush_tlb(vmid_);
+    if (replaced) arch::s2::flush_tlb(vmid_, root_);
     return true;
 }
 
@@ -74,7 +74,7 @@ void P2m::unmap(IPAddr ipa, u64 size) {
             changed = true;
         }
     }
-    if (changed) arch::s2::flush_tlb(vmid_);
+    if (changed) arch::s2::flush_tlb(vmid_, root_);
 }
 
 P2mEntry P2m::lookup(IPAddr ipa) const {
@@ -93,6 +93,30 @@ P2mEntry P2m::lookup(IPAddr ipa) const {
     return {};
 }
 
+void P2m::walk(const u64* table, int level, usize entries, u64 base,
+               void (*f)(IPAddr, const P2mEntry&, void*), void* ctx) const {
+    for (usize i = 0; i < entries; ++i) {
+        u64 e = table[i];
+        if (!arch::s2::is_valid(e, level)) continue;
+        u64 ipa = base + (u64{i} << arch::s2::level_shift(level));
+        PAddr out = arch::s2::output_address(e, level);
+        if (level < 3 && arch::s2::is_table(e, level)) {
+            walk(table_ptr(out), level + 1, arch::s2::kEntries, ipa, f, ctx);
+            continue;
+        }
+        u64 size = u64{1} << arch::s2::level_shift(level);  // a block maps many pages
+        for (u64 off = 0; off < size; off += kPageSize) {
+            P2mEntry pe{out + off, arch::s2::type_of(e, level), arch::s2::perm_of(e, level)};
+            f(IPAddr(ipa + off), pe, ctx);
+        }
+    }
+}
+
+void P2m::for_each(void (*f)(IPAddr, const P2mEntry&, void*), void* ctx) const {
+    if (root_.raw() == 0) return;
+    walk(table_ptr(root_), arch::s2::kRootLevel, arch::s2::kRootEntries, 0, f, ctx);
+}
+
 void P2m::free_tables(u64* table, int level, usize entries) {
     if (level < 3) {
         for (usize i = 0; i < entries; ++i) {
@@ -109,11 +133,11 @@ void P2m::free_tables(u64* table, int level, usize entries) {
 
 void P2m::destroy() {
     if (root_.raw() == 0) return;
+    arch::s2::flush_tlb(vmid_, root_);  // the VMID may be reused once the tables are gone
     free_tables(table_ptr(root_), arch::s2::kRootLevel, arch::s2::kRootEntries);
     alloc_->free(root_, kRootPages);
     table_pages_ = 0;
     root_ = PAddr(0);
-    arch::s2::flush_tlb(vmid_);
 }
 
 }  // namespace hv::mm

@@ -18,14 +18,17 @@ bool PageAllocator::add_region(PRange range) {
     u64 end = align_down(range.end().raw(), kPageSize);
     if (nr_regions_ == kMaxRegions || end <= base.raw()) return false;
     usize pages = (end - base.raw()) >> kPageShift;
-    usize bitmap_bytes = align_up(((pages + 63) / 64) * 8, kPageSize);
-    usize bitmap_pages = bitmap_bytes >> kPageShift;
-    if (pages <= bitmap_pages + 1) return false;
+    usize bitmap_bytes = ((pages + 63) / 64) * 8;
+    usize meta_bytes = align_up(bitmap_bytes + pages * sizeof(u16), kPageSize);
+    usize meta_pages = meta_bytes >> kPageShift;
+    if (pages <= meta_pages + 1) return false;
     Region& r = regions_[nr_regions_++];
-    r.bitmap = static_cast<u64*>(arch::phys_to_virt(base));
-    __builtin_memset(r.bitmap, 0, bitmap_bytes);
-    r.base = base + bitmap_bytes;
-    r.pages = pages - bitmap_pages;
+    auto* meta = static_cast<u8*>(arch::phys_to_virt(base));
+    __builtin_memset(meta, 0, meta_bytes);
+    r.bitmap = reinterpret_cast<u64*>(meta);
+    r.refs = reinterpret_cast<u16*>(meta + bitmap_bytes);
+    r.base = base + meta_bytes;
+    r.pages = pages - meta_pages;
     r.hint = 0;
     free_pages_ += r.pages;
     total_pages_ += r.pages;
@@ -43,6 +46,7 @@ void PageAllocator::mark(Region& r, usize first, usize count, bool used) {
         u64 bit = u64{1} << (i % 64);
         if (used) r.bitmap[i / 64] |= bit;
         else r.bitmap[i / 64] &= ~bit;
+        r.refs[i] = used ? 1 : 0;
     }
 }
 
@@ -102,8 +106,33 @@ void PageAllocator::free(PAddr pa, usize count) {
         if (!test_bit(r->bitmap, k))
             panic("page_alloc: double free of 0x%llx",
                   static_cast<unsigned long long>((r->base + (u64{k} << kPageShift)).raw()));
-    mark(*r, i, count, false);
-    free_pages_ += count;
+    for (usize k = 0; k < count; ++k) put(pa + (u64{k} << kPageShift));
+}
+
+bool PageAllocator::get(PAddr pa) {
+    usize i = 0;
+    Region* r = region_of(pa, i);
+    if (r == nullptr || !test_bit(r->bitmap, i) || r->refs[i] == 0xffff) return false;
+    ++r->refs[i];
+    return true;
+}
+
+bool PageAllocator::put(PAddr pa) {
+    usize i = 0;
+    Region* r = region_of(pa, i);
+    if (r == nullptr || !test_bit(r->bitmap, i) || r->refs[i] == 0)
+        panic("page_alloc: put of 0x%llx, which holds no reference",
+              static_cast<unsigned long long>(pa.raw()));
+    if (--r->refs[i] != 0) return false;
+    mark(*r, i, 1, false);
+    ++free_pages_;
+    return true;
+}
+
+u32 PageAllocator::refs(PAddr pa) const {
+    usize i = 0;
+    const Region* r = region_of(pa, i);
+    return r != nullptr && test_bit(r->bitmap, i) ? r->refs[i] : 0;
 }
 
 }  // namespace hv::mm

@@ -1,4 +1,5 @@
-// Round-robin scheduling of vCPUs on their pCPUs, with blocking on WFI and time slices.
+// Round-robin scheduling of vCPUs on their pCPUs: blocking on WFI, time slices, hard affinity,
+// domain pause, and CPU-time accounting.
 #include "hv/sched.h"
 
 #include "hv/arch/sched.h"
@@ -12,7 +13,12 @@ namespace {
 constexpr u64 kSliceMs = 10;
 constinit bool g_null_sched = false;  // sched=null: no time slicing
 
-bool runnable(const Vcpu* v) { return v != nullptr && v->state == VcpuState::kRunnable; }
+/// Whether pCPU `c` may run `v` now: it may run at all, belongs here and is not loaded on
+/// another pCPU (a migrated vCPU is put down there first).
+bool runnable_on(const Vcpu* v, const PerCpu& c) {
+    return v != nullptr && can_run(*v) && v->pcpu == c.id &&
+           (v->loaded_on < 0 || v->loaded_on == static_cast<i32>(c.id));
+}
 
 /// Wakes blocked vCPUs of `c` whose saved virtual timer has expired; returns the earliest
 /// still-pending deadline (0 if none).
@@ -35,27 +41,53 @@ u64 check_timers(PerCpu& c) {
 
 Vcpu* pick(PerCpu& c) {
     bool slice_over = c.slice_end != 0 && arch::counter() >= c.slice_end;
-    if (runnable(c.current) && !slice_over) return c.current;
+    if (runnable_on(c.current, c) && !slice_over) return c.current;
     for (u32 k = 1; k <= c.nr_runq; ++k) {
         Vcpu* v = c.runq[(c.next + k) % c.nr_runq];
-        if (runnable(v)) {
+        if (runnable_on(v, c)) {
             c.next = (c.next + k) % c.nr_runq;
             return v;
         }
     }
-    return runnable(c.current) ? c.current : nullptr;
+    return runnable_on(c.current, c) ? c.current : nullptr;
 }
+
+/// Charges the time since `v` was last charged.
+void charge(Vcpu& v, u64 now) {
+    if (v.run_since != 0 && now > v.run_since) v.run_ticks += now - v.run_since;
+    v.run_since = now;
+}
+
+/// Saves the loaded vCPU of `c` and leaves the pCPU without one (its domain is dying, or it
+/// moved to another pCPU, which is told it can load it now).
+void put_down_current(PerCpu& c) {
+    Vcpu& v = *c.current;
+    arch::save_vcpu(v);
+    v.loaded_on = -1;
+    v.run_since = 0;
+    c.current = nullptr;
+    if (can_run(v) && v.pcpu != c.id) arch::kick_cpu(v.pcpu);
+}
+
+u32 load_of(u32 pcpu) { return cpu(pcpu).nr_runq; }
 
 }  // namespace
 
 void set_null(bool null_sched) { g_null_sched = null_sched; }
 
-void add(Vcpu& v, u32 pcpu) {
+bool can_run(const Vcpu& v) {
+    const Domain& d = *v.domain;
+    return v.state == VcpuState::kRunnable && d.pause_count == 0 && !d.dying && !d.is_shutdown;
+}
+
+bool add(Vcpu& v, u32 pcpu) {
     PerCpu& c = cpu(pcpu);
     v.pcpu = pcpu;
     for (u32 i = 0; i < c.nr_runq; ++i)
-        if (c.runq[i] == &v) return;
-    if (c.nr_runq < PerCpu::kMaxRunnable) c.runq[c.nr_runq++] = &v;
+        if (c.runq[i] == &v) return true;
+    if (c.nr_runq >= PerCpu::kMaxRunnable) return false;
+    c.runq[c.nr_runq++] = &v;
+    return true;
 }
 
 void remove(Vcpu& v) {
@@ -64,9 +96,71 @@ void remove(Vcpu& v) {
         if (c.runq[i] == &v) {
             c.runq[i] = c.runq[--c.nr_runq];
             c.runq[c.nr_runq] = nullptr;
+            if (c.next >= c.nr_runq) c.next = 0;
             break;
         }
     }
+}
+
+u64 online_mask() {
+    u32 n = nr_cpus();
+    return n >= 64 ? ~u64{0} : (u64{1} << n) - 1;
+}
+
+bool place(Vcpu& v) {
+    u64 allowed = v.hard_affinity & online_mask();
+    u64 preferred = allowed & v.soft_affinity;
+    const u64 masks[] = {preferred, allowed};
+    for (u64 mask : masks) {
+        i32 best = -1;
+        for (u32 p = 0; p < nr_cpus(); ++p) {
+            if (((mask >> p) & 1) == 0 || load_of(p) >= PerCpu::kMaxRunnable) continue;
+            if (best < 0 || load_of(p) < load_of(static_cast<u32>(best))) best = static_cast<i32>(p);
+        }
+        if (best >= 0) return add(v, static_cast<u32>(best));
+    }
+    return false;
+}
+
+bool set_affinity(Vcpu& v, u64 hard, u64 soft) {
+    if ((hard & online_mask()) == 0) return false;
+    u64 old_hard = v.hard_affinity, old_soft = v.soft_affinity;
+    v.hard_affinity = hard;
+    v.soft_affinity = soft;
+    if ((hard >> v.pcpu) & 1) return true;
+    u32 old = v.pcpu;
+    remove(v);
+    if (!place(v)) {
+        v.hard_affinity = old_hard;
+        v.soft_affinity = old_soft;
+        add(v, old);
+        return false;
+    }
+    // Its old pCPU puts it down (if loaded there) and kicks the new one.
+    if (v.loaded_on >= 0) arch::kick_cpu(static_cast<u32>(v.loaded_on));
+    if (can_run(v)) arch::kick_cpu(v.pcpu);
+    return true;
+}
+
+u64 cpu_time_ns(const Vcpu& v) {
+    u64 ticks = v.run_ticks;
+    if (v.loaded_on >= 0 && v.run_since != 0 && cpu(static_cast<u32>(v.loaded_on)).current == &v) {
+        u64 now = arch::counter();
+        if (now > v.run_since) ticks += now - v.run_since;
+    }
+    u64 hz = arch::counter_hz();
+    return ticks / hz * 1000000000ull + ticks % hz * 1000000000ull / hz;
+}
+
+bool unload_domain(const Domain& d) {
+    bool clear = true;
+    for (u32 i = 0; i < d.nr_vcpus; ++i) {
+        const Vcpu& v = d.vcpus[i];
+        if (v.loaded_on < 0) continue;
+        clear = false;
+        if (static_cast<u32>(v.loaded_on) != this_cpu().id) arch::kick_cpu(static_cast<u32>(v.loaded_on));
+    }
+    return clear;
 }
 
 void wake(Vcpu& v) {
@@ -83,18 +177,30 @@ void yield(Vcpu&) { this_cpu().slice_end = 1; }  // the next schedule() moves on
 
 Vcpu& schedule() {
     PerCpu& c = this_cpu();
+    if (c.current != nullptr) charge(*c.current, arch::counter());
     for (;;) {
+        if (c.current != nullptr && !runnable_on(c.current, c) &&
+            (c.current->domain->dying || c.current->pcpu != c.id))
+            put_down_current(c);
         u64 timer = check_timers(c);
         Vcpu* next = pick(c);
         if (next != nullptr) {
             bool switched = next != c.current;
             if (switched) {
+                if (c.current != nullptr) {
+                    c.current->loaded_on = -1;
+                    c.current->run_since = 0;
+                }
                 arch::switch_vcpu(c.current, *next);
+                Vcpu* prev = c.current;
                 c.current = next;
+                next->loaded_on = static_cast<i32>(c.id);
                 ++next->switches_in;
+                if (prev != nullptr && can_run(*prev) && prev->pcpu != c.id) arch::kick_cpu(prev->pcpu);
             }
+            next->run_since = arch::counter();
             u32 others = 0;
-            for (u32 i = 0; i < c.nr_runq; ++i) others += runnable(c.runq[i]) && c.runq[i] != next;
+            for (u32 i = 0; i < c.nr_runq; ++i) others += runnable_on(c.runq[i], c) && c.runq[i] != next;
             // A slice starts when a vCPU is (re)chosen after the previous one ended; exits in
             // between must not extend it, or a vCPU taking frequent interrupts never yields.
             bool slice_over = c.slice_end != 0 && arch::counter() >= c.slice_end;
@@ -108,6 +214,7 @@ Vcpu& schedule() {
             arch::set_sched_timer(deadline);
             return *next;
         }
+        if (c.current != nullptr) c.current->run_since = 0;  // idle time is nobody's
         c.slice_end = 0;
         arch::set_sched_timer(timer);
         arch::idle_wait();

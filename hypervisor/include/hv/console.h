@@ -14,8 +14,16 @@ struct Sink {
 /// Installs the sink used by print(); nullptr-write sinks drop output.
 void set_sink(Sink sink);
 
-/// Writes raw bytes to the console.
+/// Writes raw bytes to the console (and its history).
 void write(const char* data, usize len);
+/// Writes dom0's console output: to the UART only, not the history (Xen's default).
+void write_guest(const char* data, usize len);
+
+/// The console history for XEN_SYSCTL_readconsole (`xl dmesg`): copies up to `max` bytes
+/// starting at ring index `index` (or, unless `incremental`, at the last clear point; an index
+/// the ring has overwritten moves to the oldest byte kept). Updates `index` to where the copy
+/// ended and returns the bytes copied. `clear` moves the clear point to the end.
+usize history_read(char* out, usize max, u32& index, bool incremental, bool clear);
 
 /// printf-style print (see hv/fmt.h for the supported conversions); "\n" becomes "\r\n".
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

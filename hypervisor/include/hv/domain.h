@@ -33,8 +33,14 @@ struct Vcpu {
     // Xen ABI state (registered by the guest).
     VcpuInfo* vcpu_info = nullptr;  ///< hypervisor view of the registered vcpu_info
     u64 vcpu_info_gfn = ~u64{0};
-    u64 runtime_ns = 0;
     u64 switches_in = 0;          ///< times this vCPU was loaded on a pCPU (debug key 'd')
+
+    // Scheduling.
+    u64 hard_affinity = ~u64{0};  ///< pCPUs this vCPU may run on (bit n = pCPU n)
+    u64 soft_affinity = ~u64{0};  ///< pCPUs it prefers (recorded; placement uses it first)
+    i32 loaded_on = -1;           ///< the pCPU whose registers hold its state, or -1
+    u64 run_since = 0;            ///< counter value when it was last loaded (while loaded)
+    u64 run_ticks = 0;            ///< counter ticks spent loaded, up to run_since
 };
 
 struct Domain {
@@ -63,6 +69,21 @@ struct Domain {
 
     bool is_shutdown = false;
     u32 shutdown_reason = 0;
+    u32 pause_count = 0;         ///< controller pauses (domctl pausedomain; a new domU has 1)
+    bool dying = false;          ///< destroydomain started: never runs again
+    bool crashed_report = false; ///< VIRQ_DOM_EXC already raised for this shutdown
+
+    // Toolstack-visible configuration (XEN_DOMCTL_createdomain, max_mem, permissions).
+    u8 handle[16] = {};          ///< the toolstack's UUID for the domain
+    u32 ssidref = 0;
+    u64 max_pages = 0;           ///< populate_physmap stops here (XEN_DOMCTL_max_mem)
+    u64 created_at = 0;          ///< counter value at creation
+    static constexpr u32 kMaxIomem = 8;
+    struct IomemRange {
+        u64 first_mfn = 0, nr_mfns = 0;
+    } iomem[kMaxIomem];          ///< iomem_permission grants (recorded; no passthrough yet)
+    u32 nr_iomem = 0;
+    u64 irq_allowed[1024 / 64] = {};  ///< irq_permission grants by pIRQ (recorded)
 
     SharedInfo* shared_info = nullptr;  ///< hypervisor view of the shared_info page
     PAddr shared_info_page;             ///< the page the hypervisor allocated for it
@@ -80,5 +101,9 @@ bool register_domain(Domain& d);
 void unregister_domain(Domain& d);
 /// Calls `f` for every registered domain.
 void for_each_domain(void (*f)(Domain& d, void* ctx), void* ctx);
+/// The registered domain with the smallest id >= `id`, or nullptr (getdomaininfo's walk).
+Domain* next_domain(u16 id);
+/// Registered domains.
+u32 nr_domains();
 
 }  // namespace hv

@@ -18,6 +18,7 @@ struct Mapping {
     u16 granter = 0;
     u32 ref = 0;
     u64 host_gfn = 0;   ///< where it is mapped in the mapper's p2m
+    u64 page = 0;       ///< the granted frame's host address (a page reference is held)
     bool in_use = false;
     bool readonly = false;
 };

@@ -29,5 +29,7 @@ i64 hvm_op(Vcpu& v, u32 op, GVAddr arg);
 i64 platform_op(Vcpu& v, GVAddr arg);
 i64 vm_assist(Vcpu& v, u32 cmd, u32 type);
 i64 physdev_op(Vcpu& v, u32 cmd, GVAddr arg);
+i64 domctl(Vcpu& v, GVAddr arg);
+i64 sysctl(Vcpu& v, GVAddr arg);
 
 }  // namespace hv::hypercall

@@ -9,7 +9,7 @@ struct Vcpu;
 
 struct PerCpu {
     static constexpr u32 kMaxCpus = 8;
-    static constexpr u32 kMaxRunnable = 16;
+    static constexpr u32 kMaxRunnable = 32;
 
     u32 id = 0;
     u64 mpidr = 0;

@@ -45,6 +45,8 @@ public:
         ram_ = pages().alloc(ram_pages);
         REQUIRE(ram_.raw() != 0);
         ram_pages_ = ram_pages;
+        d.ram_pages = ram_pages;
+        d.max_pages = ram_pages;
         REQUIRE(d.p2m.map(hv::IPAddr(kGuestRamBase), ram_, ram_pages << hv::kPageShift,
                           hv::mm::P2mType::kRam, hv::mm::Perm::kReadWrite));
         d.dist.nr_spis = 64;
@@ -66,7 +68,11 @@ public:
     ~TestDomain() {
         hv::unregister_domain(*d_);
         d_->p2m.destroy();
-        pages().free(ram_, ram_pages_);
+        // Pages the domain gave up (a shared_info placed over RAM) went back already.
+        for (hv::usize i = 0; i < ram_pages_; ++i) {
+            hv::PAddr p = ram_ + (hv::u64{i} << hv::kPageShift);
+            if (pages().refs(p) != 0) pages().free(p);
+        }
         pages().free(shared_);
         pages().free(vinfo_);
         hv::grant::destroy(*d_);

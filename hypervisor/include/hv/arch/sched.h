@@ -11,6 +11,8 @@ namespace hv::arch {
 
 /// Loads `to`'s EL1, FP, timer and GIC state on this pCPU, saving `from`'s (may be null).
 void switch_vcpu(Vcpu* from, Vcpu& to);
+/// Saves the loaded vCPU `v`'s EL1, FP, timer and GIC state (it stops being loaded).
+void save_vcpu(Vcpu& v);
 /// Waits for an interrupt with the big lock released, then handles what arrived.
 void idle_wait();
 /// Asks pCPU `pcpu` to look at its run queue.

@@ -26,7 +26,8 @@ PAddr output_address(u64 pte, int level);
 mm::P2mType type_of(u64 pte, int level);
 mm::Perm perm_of(u64 pte, int level);
 
-/// Makes stage-2 changes for `vmid` visible: after an entry was removed or weakened.
-void flush_tlb(u16 vmid);
+/// Makes stage-2 changes for `vmid` (tables at `root`) visible after an entry was removed or
+/// weakened, whichever domain's tables this pCPU has loaded.
+void flush_tlb(u16 vmid, PAddr root);
 
 }  // namespace hv::arch::s2

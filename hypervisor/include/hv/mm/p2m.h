@@ -33,6 +33,9 @@ public:
     /// The mapping of the page containing `ipa`.
     P2mEntry lookup(IPAddr ipa) const;
 
+    /// Calls `f` for every mapped page, in guest-address order.
+    void for_each(void (*f)(IPAddr ipa, const P2mEntry& e, void* ctx), void* ctx) const;
+
     PAddr root() const { return root_; }
     u16 vmid() const { return vmid_; }
     /// Pages of translation tables in use (root included).
@@ -41,6 +44,8 @@ public:
 private:
     u64* table_for(IPAddr ipa, bool create);
     void free_tables(u64* table, int level, usize entries);
+    void walk(const u64* table, int level, usize entries, u64 base,
+              void (*f)(IPAddr, const P2mEntry&, void*), void* ctx) const;
 
     PageAllocator* alloc_ = nullptr;
     PAddr root_;

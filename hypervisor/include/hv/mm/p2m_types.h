@@ -12,6 +12,7 @@ enum class P2mType : u8 {
     kMmio = 2,    ///< a device's registers (device memory attributes)
     kGrant = 3,   ///< another domain's page mapped through a grant
     kForeign = 4, ///< another domain's page mapped by privcmd (toolstack)
+    kXenPage = 5, ///< a hypervisor page shown to the guest (shared_info, grant-table frames)
 };
 
 enum class Perm : u8 { kNone = 0, kRead = 1, kReadWrite = 3 };
