@@ -92,7 +92,7 @@ void on_data_abort(Vcpu& v, Esr esr) {
             return;
         case mmio::Result::kRetry: return;
         case mmio::Result::kUnhandled:
-            console::print("(tessera) d%uv%u: %s of %u bytes at unmapped 0x%llx (pc 0x%llx)\n",
+            console::info("(tessera) d%uv%u: %s of %u bytes at unmapped 0x%llx (pc 0x%llx)\n",
                            v.domain->id, v.id, a.write ? "write" : "read", a.size,
                            static_cast<unsigned long long>(ipa.raw()),
                            static_cast<unsigned long long>(v.arch.regs.pc));

@@ -108,6 +108,7 @@ void boot(const void* dtb) {
         arch::power_off();
     }
     if (!parse_options(info.cmdline, g_options)) fail("bad command line");
+    console::set_level(g_options.loglvl);
     if (!arch::init_virtualization(info, dtb, g_options.vwfi_trap)) fail("cannot virtualise");
 
     // What is in use: the hypervisor and a 2 MiB grant window after it, the DTB, the modules.

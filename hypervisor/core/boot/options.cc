@@ -91,12 +91,18 @@ bool parse_options(const char* cmdline, Options& out) {
         } else if (equal(tok, klen, "console")) {
             out.console_quiet = equal(val, vlen, "none");
         } else if (equal(tok, klen, "loglvl") || equal(tok, klen, "guest_loglvl")) {
-            if (equal(val, vlen, "all")) out.loglvl = 2;
-            else if (equal(val, vlen, "none")) out.loglvl = 0;
-            else if (equal(val, vlen, "warning") || equal(val, vlen, "info") ||
-                     equal(val, vlen, "error") || equal(val, vlen, "debug"))
-                out.loglvl = equal(val, vlen, "debug") ? 2 : 1;
-            else ok = bad(tok, klen, val, vlen, "none, error, warning, info, debug or all");
+            // Xen's form is LEVEL[/RATE-LIMITED-LEVEL]; the second part is not used here.
+            usize lvl_len = 0;
+            while (lvl_len < vlen && val[lvl_len] != '/') ++lvl_len;
+            const char* const names[] = {"none", "error", "warning", "info", "debug", "all"};
+            bool found = false;
+            for (u32 i = 0; i < 6 && !found; ++i) {
+                if (equal(val, lvl_len, names[i])) {
+                    out.loglvl = i < 5 ? i : 4;
+                    found = true;
+                }
+            }
+            if (!found) ok = bad(tok, klen, val, vlen, "none, error, warning, info, debug or all");
         } else if (equal(tok, klen, "dtuart") || equal(tok, klen, "sync_console") ||
                    equal(tok, klen, "dom0_vcpus_pin")) {
             // Xen options that have no meaning here, accepted so Xen command lines work.

@@ -111,7 +111,7 @@ i64 create_domain(const DomainParams& p, Domain*& out) {
             return -kENOMEM;
         }
     }
-    console::print("(tessera) domain %u created: %u vCPU(s)\n", d.id, d.nr_vcpus);
+    console::info("(tessera) domain %u created: %u vCPU(s)\n", d.id, d.nr_vcpus);
     out = &d;
     return 0;
 }
@@ -133,7 +133,7 @@ i64 destroy_domain(Domain& d) {
     u64 left = d.ram_pages;
     unregister_domain(d);
     free_domain(d);
-    console::print("(tessera) domain %u destroyed\n", id);
+    console::info("(tessera) domain %u destroyed\n", id);
     if (left != 0) console::print("(tessera) warning: domain %u: %llu page(s) unaccounted\n", id,
                                   static_cast<unsigned long long>(left));
     notify_dom_exc();

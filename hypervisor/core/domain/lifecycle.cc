@@ -54,7 +54,11 @@ void shutdown_domain(Domain& d, u32 reason) {
     if (d.is_shutdown) return;  // the first reason stands, as in Xen
     d.is_shutdown = true;
     d.shutdown_reason = reason;
-    console::print("(tessera) domain %u shut down: %s\n", d.id, reason_name(reason));
+    if (d.privileged) {
+        console::print("(tessera) domain %u shut down: %s\n", d.id, reason_name(reason));
+    } else {
+        console::info("(tessera) domain %u shut down: %s\n", d.id, reason_name(reason));
+    }
     for (u32 i = 0; i < d.nr_vcpus; ++i) d.vcpus[i].state = VcpuState::kPaused;
     if (d.privileged) {
         // dom0's end is the machine's: reboot resets it, anything else powers it off.

@@ -85,12 +85,21 @@ i64 reservation(Vcpu& v, u32 cmd, u64 start, GVAddr arg) {
     if (r.extent_order > 9 || d->dying) return -kEINVAL;
     GVAddr list(reinterpret_cast<u64>(r.extent_start.p));
     u64 done = start;
+    // A balloon driver gives dom0's RAM back 512 pages a call: one TLB flush for them all
+    // (the frames stay dom0's, so a stale entry until the flush exposes nothing).
+    bool batch = d->direct_mapped && cmd == XENMEM_decrease_reservation;
+    if (batch) d->p2m.begin_batch();
+    bool fault = false;
     for (; done < r.nr_extents; ++done) {
         xen_pfn_t gfn;
-        if (!get_guest(v, list + done * sizeof gfn, gfn)) return done > 0 ? i64(done) : -kEFAULT;
+        if (!get_guest(v, list + done * sizeof gfn, gfn)) {
+            fault = true;
+            break;
+        }
         if (!change_extent(*d, cmd, gfn, r.extent_order)) break;
     }
-    return static_cast<i64>(done);
+    if (batch) d->p2m.end_batch();
+    return fault && done == 0 ? -kEFAULT : static_cast<i64>(done);
 }
 
 i64 remove_from_physmap(Vcpu& v, GVAddr arg) {

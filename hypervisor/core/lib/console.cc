@@ -69,6 +69,26 @@ void write_guest(const char* data, usize len) {
     g_sink.write(g_sink.ctx, data + start, len - start);
 }
 
+namespace {
+constinit u32 g_level = 2;
+}
+
+void set_level(u32 level) { g_level = level; }
+
+void info(const char* fmt, ...) {
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    usize n = vformat(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    n = n < sizeof buf ? n : sizeof buf - 1;
+    if (g_level >= 3) {
+        write(buf, n);
+    } else {
+        remember(buf, n);
+    }
+}
+
 void print(const char* fmt, ...) {
     char buf[256];
     va_list ap;

@@ -59,7 +59,7 @@ bool P2m::map(IPAddr ipa, PAddr pa, u64 size, P2mType type, Perm perm) {
         replaced |= arch::s2::is_valid(e, 3);
         e = arch::s2::make_leaf(pa + off, 3, type, perm);
     }
-    if (replaced) arch::s2::flush_tlb(vmid_, root_);
+    if (replaced) flush();
     return true;
 }
 
@@ -74,7 +74,21 @@ void P2m::unmap(IPAddr ipa, u64 size) {
             changed = true;
         }
     }
-    if (changed) arch::s2::flush_tlb(vmid_, root_);
+    if (changed) flush();
+}
+
+void P2m::flush() {
+    if (batching_) {
+        flush_pending_ = true;
+    } else {
+        arch::s2::flush_tlb(vmid_, root_);
+    }
+}
+
+void P2m::end_batch() {
+    batching_ = false;
+    if (flush_pending_) arch::s2::flush_tlb(vmid_, root_);
+    flush_pending_ = false;
 }
 
 P2mEntry P2m::lookup(IPAddr ipa) const {

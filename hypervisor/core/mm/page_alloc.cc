@@ -52,6 +52,7 @@ void PageAllocator::mark(Region& r, usize first, usize count, bool used) {
 
 PAddr PageAllocator::alloc(usize count, usize align_pages) {
     if (count == 0 || align_pages == 0 || (align_pages & (align_pages - 1)) != 0) return PAddr(0);
+    if (count > free_pages_) return PAddr(0);  // exhausted: no need to scan
     for (usize ri = 0; ri < nr_regions_; ++ri) {
         Region& r = regions_[ri];
         for (usize pass = 0; pass < 2; ++pass) {

@@ -25,6 +25,13 @@ void write_guest(const char* data, usize len);
 /// ended and returns the bytes copied. `clear` moves the clear point to the end.
 usize history_read(char* out, usize max, u32& index, bool incremental, bool clear);
 
+/// Messages at info level or below (domain life cycle, guest faults): always kept in the
+/// history for `xl dmesg`, printed on the UART only with loglvl=info or higher (Xen's default
+/// console level is warning).
+void info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+/// The UART's level (Options::loglvl: 0 none ... 3 info, 4 debug).
+void set_level(u32 level);
+
 /// printf-style print (see hv/fmt.h for the supported conversions); "\n" becomes "\r\n".
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -11,7 +11,7 @@ struct Options {
     bool vwfi_trap = true;      ///< vwfi=trap (default) or native
     bool sched_null = false;    ///< sched=null: one vCPU per pCPU, no time slicing
     bool console_quiet = false; ///< console=none
-    u32 loglvl = 1;             ///< 0 none, 1 warnings/info, 2 all (loglvl=all)
+    u32 loglvl = 2;             ///< 0 none, 1 error, 2 warning (default), 3 info, 4 debug/all
 };
 
 /// Parses `cmdline` into `out`. Unknown options are warned about and ignored; a known option

@@ -409,3 +409,31 @@ TEST_CASE("sysctl physinfo and readconsole") {
     REQUIRE(call(z.d.vcpu(), __HYPERVISOR_sysctl, z.d.gva(sys).raw()) == 0);
     CHECK(sys->u.readconsole.count == 0);
 }
+
+TEST_CASE("a direct-mapped domain's balloon gives pages back with one TLB flush per call") {
+    Dom0 z;
+    z.d->direct_mapped = true;
+    z.d->ram[0] = {PAddr(test::kGuestRamBase + (32 << kPageShift)), 16 << kPageShift};
+    z.d->nr_ram = 1;
+    u64 first = (test::kGuestRamBase >> kPageShift) + 32;
+    auto* list = z.d.ram<xen_pfn_t>(2);
+    for (u64 i = 0; i < 8; ++i) list[i] = first + i;
+    auto* r = z.d.ram<xen_memory_reservation>(1);
+    *r = xen_memory_reservation{};
+    r->extent_start.p = reinterpret_cast<xen_pfn_t*>(z.d.gva(list).raw());
+    r->nr_extents = 8;
+    r->domid = DOMID_SELF;
+    u16 vmid = z.d->p2m.vmid();
+    int flushes = fake::g_state.tlb_flushes[vmid];
+    CHECK(call(z.d.vcpu(), __HYPERVISOR_memory_op, XENMEM_decrease_reservation, z.d.gva(r).raw()) == 8);
+    CHECK(fake::g_state.tlb_flushes[vmid] == flushes + 1);
+    for (u64 i = 0; i < 8; ++i) CHECK_FALSE(z.d->p2m.lookup(IPAddr((first + i) << kPageShift)).valid());
+    // And back (the frames are still dom0's).
+    CHECK(call(z.d.vcpu(), __HYPERVISOR_memory_op, XENMEM_populate_physmap, z.d.gva(r).raw()) == 8);
+    CHECK(z.d->p2m.lookup(IPAddr(first << kPageShift)).pa.raw() == first << kPageShift);
+    // Pages outside its boot RAM are refused.
+    list[0] = first + 100;
+    r->nr_extents = 1;
+    CHECK(call(z.d.vcpu(), __HYPERVISOR_memory_op, XENMEM_decrease_reservation, z.d.gva(r).raw()) == 0);
+    z.d->direct_mapped = false;
+}

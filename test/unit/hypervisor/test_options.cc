@@ -16,7 +16,7 @@ TEST_CASE("Xen's options are understood") {
     CHECK(o.dom0_max_vcpus == 2);
     CHECK_FALSE(o.vwfi_trap);
     CHECK(o.sched_null);
-    CHECK(o.loglvl == 2);
+    CHECK(o.loglvl == 4);
     CHECK(con.text().empty());
     Options g;
     REQUIRE(parse_options("  dom0_mem=1G  ", g));

@@ -33,6 +33,11 @@ public:
     /// The mapping of the page containing `ipa`.
     P2mEntry lookup(IPAddr ipa) const;
 
+    /// Between begin_batch() and end_batch() TLB maintenance is collected into one flush at
+    /// the end. Only for changes that free nothing (a direct-mapped domain's own RAM).
+    void begin_batch() { batching_ = true; }
+    void end_batch();
+
     /// Calls `f` for every mapped page, in guest-address order.
     void for_each(void (*f)(IPAddr ipa, const P2mEntry& e, void* ctx), void* ctx) const;
 
@@ -51,6 +56,10 @@ private:
     PAddr root_;
     u16 vmid_ = 0;
     usize table_pages_ = 0;
+    bool batching_ = false;
+    bool flush_pending_ = false;
+
+    void flush();
 };
 
 }  // namespace hv::mm
