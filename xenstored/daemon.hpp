@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "connection.hpp"
@@ -29,7 +30,11 @@ struct Domain {
     std::uint32_t port = 0;  ///< the guest's event-channel port
     std::optional<DomId> target;
     ConnId conn = 0;  ///< its ring connection, 0 when served without rings (host mode)
+    bool shutdown = false;  ///< seen shut down by check_domains (RESUME clears it)
 };
+
+/// What the hypervisor says about an introduced domain (check_domains).
+enum class DomainStatus { kRunning, kShutdown, kDying, kGone, kUnknown };
 
 class Daemon;
 
@@ -63,6 +68,13 @@ public:
     /// Domain bookkeeping (INTRODUCE and restore share it). Returns 0 or an errno value.
     int introduce(DomId id, std::uint64_t mfn, std::uint32_t port, bool fire_event);
     int release(DomId id);
+    /// What Xen's xenstored does on VIRQ_DOM_EXC: ask `status` about every introduced domain
+    /// but dom0. A domain newly shut down fires @releaseDomain (once for all of them); a dying
+    /// or vanished one is released as by RELEASE (connection, watches and transactions dropped,
+    /// @releaseDomain fired). kUnknown (the hypervisor could not tell) changes nothing.
+    /// Returns the domains whose state changed, with what was seen.
+    std::vector<std::pair<DomId, DomainStatus>> check_domains(
+        const std::function<DomainStatus(DomId)>& status);
     /// SET_TARGET: the domain gets its target's rights. 0 or ENOENT.
     int set_target(DomId id, DomId target);
     const std::map<DomId, Domain>& domains() const { return domains_; }

@@ -62,9 +62,35 @@ int Daemon::do_resume(Request& r) {
     if (r.args.size() != 1) return EINVAL;
     const auto id = domid_arg(r.args[0]);
     if (!id) return EINVAL;
-    if (!domains_.contains(*id)) return ENOENT;
-    r.reply = kOk;  // we keep no shutdown state to clear
+    const auto it = domains_.find(*id);
+    if (it == domains_.end()) return ENOENT;
+    it->second.shutdown = false;  // a later shutdown is news again
+    r.reply = kOk;
     return 0;
+}
+
+std::vector<std::pair<DomId, DomainStatus>> Daemon::check_domains(
+    const std::function<DomainStatus(DomId)>& status) {
+    std::vector<std::pair<DomId, DomainStatus>> changed;
+    std::vector<DomId> dead;
+    bool newly_shut_down = false;
+    for (auto& [id, d] : domains_) {
+        if (id == 0) continue;  // dom0 runs us
+        const DomainStatus s = status(id);
+        if (s == DomainStatus::kShutdown && !d.shutdown) {
+            d.shutdown = true;
+            newly_shut_down = true;
+            changed.emplace_back(id, s);
+        } else if (s == DomainStatus::kDying || s == DomainStatus::kGone) {
+            dead.push_back(id);
+            changed.emplace_back(id, s);
+        }
+    }
+    for (const DomId id : dead) release(id);  // each fires @releaseDomain
+    if (newly_shut_down && dead.empty()) {
+        fire(Change{"@releaseDomain", false, special_["@releaseDomain"]});
+    }
+    return changed;
 }
 
 int Daemon::do_set_target(Request& r) {

@@ -10,7 +10,10 @@
 #include <cstring>
 #include <fstream>
 
+#include "dom_exc.hpp"
 #include "domain_rings.hpp"
+#include "evtchn/event_channels.hpp"
+#include "hvcall/privcmd.hpp"
 #include "persist.hpp"
 #include "unix_server.hpp"
 
@@ -86,6 +89,29 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    // Domain deaths (VIRQ_DOM_EXC + getdomaininfo), when the hypervisor lets us ask.
+    namespace xen = tessera::xen;
+    std::unique_ptr<xen::Privcmd> privcmd;
+    std::unique_ptr<xen::DeviceEventChannels> virq_events;
+    std::unique_ptr<DomainExceptionWatch> dom_exc;
+    if (!no_rings) {
+        const auto unnoticed = [](const std::string& why) {
+            std::fprintf(stderr, "xenstored: %s: dead domains will not be noticed\n", why.c_str());
+        };
+        if (auto hv = xen::Privcmd::open(); !hv) {
+            unnoticed(hv.error().message);
+        } else if (auto events = xen::DeviceEventChannels::open(); !events) {
+            unnoticed(events.error().message);
+        } else {
+            privcmd = std::make_unique<xen::Privcmd>(std::move(*hv));
+            virq_events = std::make_unique<xen::DeviceEventChannels>(std::move(*events));
+            dom_exc = std::make_unique<DomainExceptionWatch>(io, daemon, *virq_events, *privcmd);
+            if (auto started = dom_exc->start(); !started) {
+                unnoticed("VIRQ_DOM_EXC: " + started.error().message);
+                dom_exc.reset();
+            }
+        }
+    }
     if (restore) {
         std::string error;
         const int err = load_state_file(daemon, state_file, error);
@@ -94,6 +120,7 @@ int main(int argc, char** argv) {
             return 1;
         }
         if (rings) rings->kick_all();
+        if (dom_exc) dom_exc->check();  // domains may have died while we were away
     }
     if (!state_file.empty()) {
         daemon.save_state = [&] { return save_state_file(daemon, state_file); };
@@ -136,6 +163,7 @@ int main(int argc, char** argv) {
         }
         server->stop();
         for (auto& g : guest_servers) g->stop();
+        if (dom_exc) dom_exc->stop();
         io.stop();
     });
     std::signal(SIGPIPE, SIG_IGN);

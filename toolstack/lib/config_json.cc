@@ -102,10 +102,7 @@ void nic(Json& j, const VifSpec& v) {
     j.close_map();
 }
 
-}  // namespace
-
-Result<std::string> config_to_json(const DomainConfig& c) {
-    Json j;
+void write_config(Json& j, const DomainConfig& c) {
     j.open_map();
     j.key("c_info");
     j.open_map();
@@ -155,6 +152,27 @@ Result<std::string> config_to_json(const DomainConfig& c) {
     j.field("on_crash", to_string(c.on_crash));
     j.field("on_soft_reset", to_string(c.on_soft_reset));
     j.close_map();
+}
+
+}  // namespace
+
+Result<std::string> config_to_json(const DomainConfig& c) {
+    Json j;
+    write_config(j, c);
+    return j.finish();
+}
+
+Result<std::string> domains_to_json(std::span<const std::pair<uint32_t, DomainConfig>> domains) {
+    Json j;
+    j.open_array();
+    for (const auto& [domid, config] : domains) {
+        j.open_map();
+        j.field("domid", uint64_t{domid});
+        j.key("config");
+        write_config(j, config);
+        j.close_map();
+    }
+    j.close_array();
     return j.finish();
 }
 

@@ -99,14 +99,18 @@ Result<BuildResult> DomainBuilder::build(const DomainConfig& config, const BootF
     request.max_maptrack_frames = static_cast<int32_t>(config.max_maptrack_frames.value_or(1024));
     request.gic_version = config.gic_version == GicVersion::kV3 ? XEN_DOMCTL_CONFIG_GIC_V3
                                                                 : XEN_DOMCTL_CONFIG_GIC_NATIVE;
+    request.paging_pool_kib = default_paging_pool_kib(config.max_memkb, config.max_vcpus);
     auto dom = step("create domain", hv_.create_domain(request));
     if (!dom) return std::unexpected(dom.error());
 
     BuildResult result;
     result.domid = *dom;
+    xs_written_ = false;
     result.layout = plan->layout;
     if (auto r = fill(*dom, config, files, env, result, plan->dtb); !r) {
-        (void)hv_.destroy(*dom);  // best effort: the original error is the one to report
+        // Best effort: the original error is the one to report.
+        if (xs_written_) (void)xs_.forget_domain(*dom, config.uuid);
+        (void)hv_.destroy(*dom);
         return std::unexpected(r.error());
     }
     return result;
@@ -199,12 +203,14 @@ Result<void> DomainBuilder::fill(DomId dom, const DomainConfig& config, const Bo
                         kXenstoreGfn,  result.console_port, kConsoleGfn,
                         env.start_time};
     const auto entries = xenstore_layout(config, facts);
+    xs_written_ = true;  // a failed transaction leaves nothing, but introduce may half-work
     if (auto r = step("write xenstore", xs_.write(entries)); !r) return r;
     if (auto r =
             step("introduce domain", xs_.introduce_domain(dom, kXenstoreGfn, result.store_port));
         !r) {
         return r;
     }
+    if (env.paused) return {};
     return step("unpause", hv_.unpause(dom));
 }
 

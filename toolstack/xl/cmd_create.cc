@@ -1,6 +1,9 @@
-// xl create: parse the configuration, and for now only the dry run (-n) that prints it.
+// xl create: parse the configuration; with -n print it (and the DTB); otherwise build the
+// domain, start its monitor and, with -c, attach to its console.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "toolstack/config_json.h"
@@ -33,6 +36,12 @@ void write_file(const std::string& path, const std::vector<std::byte>& data) {
     if (!out) throw Failure("cannot write " + path);
 }
 
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Failure("cannot read " + path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 /// Builds the DTB for --dtb-out: with the real placement when the boot files can be read.
 std::vector<std::byte> dry_run_dtb(const ts::DomainConfig& config, bool quiet) {
     auto files = ts::read_boot_files(config);
@@ -53,7 +62,32 @@ std::vector<std::byte> dry_run_dtb(const ts::DomainConfig& config, bool quiet) {
     return std::move(*dtb);
 }
 
-void run_create(const CreateOptions& o) {
+/// Builds and starts the domain; everything after the build is xl's (monitor, console).
+int create(const CreateOptions& o, const std::string& config_file,
+           const std::vector<std::string>& overrides, const ts::DomainConfig& config) {
+    if (o.console && o.foreground) throw Failure("create: -c and -F cannot be used together");
+    const std::string userdata =
+        ts::config_userdata(read_text(config_file), overrides, config.uuid);
+    auto session = Session::open();
+    auto files = check(ts::read_boot_files(config), "create");
+    auto created = check(session->ts().create(config, userdata, files, o.paused), "create");
+    for (const std::string& w : created.warnings) std::cerr << w << "\n";
+    const ts::DomId dom = created.build.domid;
+    if (!o.quiet) std::cout << "Started domain " << config.name << " (domid " << dom << ")\n";
+    std::cout.flush();
+    // The monitor runs from "/" and re-reads the boot files on restart: absolute paths.
+    ts::DomainConfig for_monitor = config;
+    for_monitor.kernel = std::filesystem::absolute(config.kernel).string();
+    if (!config.ramdisk.empty()) {
+        for_monitor.ramdisk = std::filesystem::absolute(config.ramdisk).string();
+    }
+    if (o.foreground) return run_monitor_here(*session, dom, for_monitor, userdata);
+    if (!o.no_monitor) spawn_monitor(dom, for_monitor, userdata);
+    if (o.console) return attach_console(*session, dom, ts::ConsoleType::kPv, 0);
+    return 0;
+}
+
+int run_create(const CreateOptions& o) {
     std::string config_file = o.defconfig;
     std::vector<std::string> overrides;
     for (const std::string& arg : o.args) {
@@ -71,12 +105,13 @@ void run_create(const CreateOptions& o) {
     auto parsed = ts::load_domain_config(config_file, overrides);
     if (!parsed) throw Failure(parsed.error().message);
     for (const std::string& w : parsed->warnings) std::cerr << w << "\n";
-    if (!o.dryrun) need_hypervisor("create");
+    if (!o.dryrun) return create(o, config_file, overrides, parsed->config);
 
     auto json = ts::config_to_json(parsed->config);
     if (!json) throw Failure(json.error().message);
     std::cout << *json;
     if (!o.dtb_out.empty()) write_file(o.dtb_out, dry_run_dtb(parsed->config, o.quiet));
+    return 0;
 }
 
 }  // namespace
@@ -94,7 +129,9 @@ void register_create(CLI::App& app) {
     cmd->add_flag("-d", o->debug, "Enable debug messages");
     cmd->add_flag("-F", o->foreground, "Run in foreground until death of the domain");
     cmd->add_flag("-e", o->no_monitor, "Do not wait in the background for the death of the domain");
-    cmd->callback([o] { run_create(*o); });
+    cmd->callback([o] {
+        if (const int status = run_create(*o); status != 0) throw ExitStatus(status);
+    });
 }
 
 }  // namespace tessera::xl

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     register_help(app);
     tessera::xl::register_create(app);
     tessera::xl::register_domain_commands(app);
+    tessera::xl::register_control_commands(app);
+    tessera::xl::register_console_command(app);
     tessera::xl::register_vcpu_commands(app);
     tessera::xl::register_host_commands(app);
     try {
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
         }
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const tessera::xl::ExitStatus& e) {
+        return e.status();
     } catch (const tessera::xl::Failure& e) {
         std::cerr << "xl: " << e.what() << "\n";
         return 1;

@@ -1,6 +1,7 @@
 // FakeDomain and FakeWorld: guest RAM and grant tables in memfds.
 #include "foreignmem/fake_world.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -51,6 +52,22 @@ bool FakeDomain::populated(xen_pfn_t gfn) const {
 
 void FakeDomain::unpopulate(xen_pfn_t gfn) {
     if (populated(gfn)) populated_[gfn - first_gfn_] = false;
+}
+
+bool FakeDomain::populate(xen_pfn_t gfn) {
+    if (gfn < first_gfn_ || gfn - first_gfn_ >= populated_.size()) return false;
+    const std::size_t i = gfn - first_gfn_;
+    if (!populated_[i]) {
+        // A fresh page reads as zeroes; punching a hole does that without allocating memory.
+        const auto offset = static_cast<off_t>(i * kXenPageSize);
+        if (::fallocate(memory_fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset,
+                        kXenPageSize) != 0) {
+            std::memset(memory_.bytes().subspan(i * kXenPageSize, kXenPageSize).data(), 0,
+                        kXenPageSize);
+        }
+        populated_[i] = true;
+    }
+    return true;
 }
 
 std::optional<off_t> FakeDomain::frame_offset(xen_pfn_t gfn) const {

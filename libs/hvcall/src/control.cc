@@ -60,6 +60,27 @@ Result<xen_domctl_getdomaininfo> get_domain_info(Hypervisor& hv, domid_t domid) 
     return op.u.getdomaininfo;
 }
 
+Result<DomainLife> domain_life(Hypervisor& hv, domid_t domid) {
+    auto info = get_domain_info(hv, domid);
+    if (!info) {
+        if (info.error().code == ESRCH) return DomainLife::gone;
+        return std::unexpected(info.error());
+    }
+    if ((info->flags & XEN_DOMINF_dying) != 0) return DomainLife::dying;
+    if ((info->flags & XEN_DOMINF_shutdown) != 0) return DomainLife::shutdown;
+    return DomainLife::running;
+}
+
+const char* domain_life_name(DomainLife life) {
+    switch (life) {
+        case DomainLife::running: return "running";
+        case DomainLife::shutdown: return "shutdown";
+        case DomainLife::dying: return "dying";
+        case DomainLife::gone: return "gone";
+    }
+    return "?";
+}
+
 Result<std::vector<xen_domctl_getdomaininfo>> get_domain_info_list(Hypervisor& hv, domid_t first,
                                                                    std::uint32_t max) {
     auto infos = hv.allocate<xen_domctl_getdomaininfo_t>(max);
@@ -140,8 +161,9 @@ Result<VcpuAffinity> affinity_domctl(Hypervisor& hv, std::uint32_t cmd, domid_t 
     auto soft = hv.allocate<std::uint8_t>(in.soft.size());
     if (!hard) return std::unexpected(hard.error());
     if (!soft) return std::unexpected(soft.error());
-    std::memcpy(hard->get(), in.hard.data(), in.hard.size());
-    std::memcpy(soft->get(), in.soft.data(), in.soft.size());
+    // An empty map has no data() to copy from (memcpy from nullptr is undefined even for 0).
+    if (!in.hard.empty()) std::memcpy(hard->get(), in.hard.data(), in.hard.size());
+    if (!in.soft.empty()) std::memcpy(soft->get(), in.soft.data(), in.soft.size());
     xen_domctl op{};
     op.cmd = cmd;
     op.domain = domid;

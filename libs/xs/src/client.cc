@@ -1,7 +1,11 @@
 // Client requests: one message out, replies matched by request id, watch events queued.
 #include "xs/client.hpp"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace tessera::xs {
 
@@ -58,9 +62,7 @@ Result<Message> Client::request(std::uint32_t type, TxId tx, std::string_view pa
         auto m = receive();
         if (!m) return m;
         if (m->header.type == XS_WATCH_EVENT) {
-            const auto parts = split_strings(m->payload);
-            if (parts.size() >= 2)
-                events_.push_back({std::string(parts[0]), std::string(parts[1])});
+            keep_event(*m);
             continue;
         }
         if (m->header.req_id != id) continue;  // a stale reply: not ours
@@ -194,11 +196,77 @@ Result<WatchEvent> Client::wait_watch() {
     while (events_.empty()) {
         auto m = receive();
         if (!m) return std::unexpected(m.error());
+        if (m->header.type == XS_WATCH_EVENT) keep_event(*m);
+    }
+    return *poll_watch();
+}
+
+void Client::keep_event(const Message& m) {
+    const auto parts = split_strings(m.payload);
+    if (parts.size() >= 2) events_.push_back({std::string(parts[0]), std::string(parts[1])});
+}
+
+Result<void> Client::pump() {
+    const int fd = native_handle();
+    if (fd < 0) return {};
+    for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        const int ready = ::poll(&p, 1, 0);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) {
+            return std::unexpected(Error{errno, std::string("poll: ") + std::strerror(errno)});
+        }
+        if (ready == 0) break;
+        char buf[4096];
+        auto n = transport_->read_some(buf);
+        if (!n) return std::unexpected(n.error());
+        if (*n == 0) return std::unexpected(Error{EPIPE, "xenstored closed the connection"});
+        buffered_.append(buf, *n);
+        if (*n < sizeof buf) break;  // drained what was there
+    }
+    // Whole messages only; replies here are stale (no request is waiting), so only events count.
+    while (!buffered_.empty()) {
+        const auto used = decoder_.feed(buffered_);
+        buffered_.erase(0, used);
+        if (decoder_.status() == StreamDecoder::Status::kTooLong) {
+            return std::unexpected(Error{EIO, "oversized message from xenstored"});
+        }
+        if (decoder_.status() != StreamDecoder::Status::kMessage) break;
+        const Message m = decoder_.take();
+        if (m.header.type == XS_WATCH_EVENT) keep_event(m);
+    }
+    return {};
+}
+
+Result<std::optional<WatchEvent>> Client::wait_watch_for(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (events_.empty()) {
+        if (buffered_.empty()) {
+            const int fd = transport_->native_handle();
+            if (fd >= 0) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now());
+                pollfd p{fd, POLLIN, 0};
+                const auto wait_ms = std::max<long long>(0, left.count());
+                const int n = ::poll(&p, 1, static_cast<int>(wait_ms));
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) {
+                    const int e = errno;
+                    return std::unexpected(Error{e, "poll: " + std::string(std::strerror(e))});
+                }
+                if (n == 0) return std::nullopt;
+            }
+        }
+        auto m = receive();
+        if (!m) {
+            if (m.error().code == EWOULDBLOCK || m.error().code == EAGAIN) return std::nullopt;
+            return std::unexpected(m.error());
+        }
         if (m->header.type != XS_WATCH_EVENT) continue;
         const auto parts = split_strings(m->payload);
         if (parts.size() >= 2) events_.push_back({std::string(parts[0]), std::string(parts[1])});
     }
-    return *poll_watch();
+    return poll_watch();
 }
 
 Result<std::string> Client::get_domain_path(std::uint32_t domid) {

@@ -48,6 +48,8 @@ public:
         }
     }
 
+    int native_handle() const override { return fd_; }
+
 private:
     int fd_;
     bool socket_;

@@ -87,6 +87,29 @@ TEST_CASE("getdomaininfo for a missing domain is ESRCH, not the next domain", "[
     CHECK(get_domain_info(hv, 9).error().code == ESRCH);
 }
 
+TEST_CASE("domain_life reduces getdomaininfo to running, shutdown, dying or gone", "[hvcall]") {
+    FakeHypervisor hv;
+    hv.on_domctl(XEN_DOMCTL_getdomaininfo, [](xen_domctl& op) -> long {
+        if (op.domain > 4) return -ESRCH;
+        op.u.getdomaininfo.domain = op.domain == 0 ? 1 : op.domain;  // no domain 0 here
+        const std::uint32_t crashed = XEN_DOMINF_shutdown | (3U << XEN_DOMINF_shutdownshift);
+        const std::uint32_t flags[] = {0, XEN_DOMINF_running | XEN_DOMINF_blocked, crashed,
+                                       XEN_DOMINF_dying | XEN_DOMINF_shutdown, XEN_DOMINF_paused};
+        op.u.getdomaininfo.flags = flags[op.u.getdomaininfo.domain];
+        return 0;
+    });
+    CHECK(domain_life(hv, 1).value() == DomainLife::running);
+    CHECK(domain_life(hv, 2).value() == DomainLife::shutdown);
+    CHECK(domain_life(hv, 3).value() == DomainLife::dying);
+    CHECK(domain_life(hv, 4).value() == DomainLife::running);
+    CHECK(domain_life(hv, 0).value() == DomainLife::gone);  // Xen answered with domain 1
+    CHECK(domain_life(hv, 7).value() == DomainLife::gone);
+    CHECK(std::string(domain_life_name(DomainLife::dying)) == "dying");
+
+    FakeHypervisor unscripted;
+    CHECK(domain_life(unscripted, 1).error().code == ENOSYS);
+}
+
 TEST_CASE("nested arguments live in hypercall buffers", "[hvcall]") {
     FakeHypervisor hv;
     vcpu_guest_context_t stored{};

@@ -91,8 +91,14 @@ public:
     Result<void> introduce_domain(DomId d, uint64_t gfn, uint32_t port) override {
         calls.push_back("introduce " + std::to_string(d) + " " + FakeHypervisor::hex(gfn) + " " +
                         std::to_string(port));
+        if (fail_introduce) return fail("EEXIST from the fake");
         return {};
     }
+    Result<void> forget_domain(DomId d, const Uuid& uuid) override {
+        calls.push_back("forget " + std::to_string(d) + " " + uuid.str());
+        return {};
+    }
+    bool fail_introduce = false;
 };
 
 std::vector<std::byte> kernel_image() {
@@ -215,4 +221,25 @@ TEST_CASE("builder: create failure leaves nothing to destroy") {
     auto r = DomainBuilder(hv, xs).build(config(), {"/k", kernel_image(), {}}, {});
     REQUIRE(r.error().message == "create domain: EPERM from the fake");
     REQUIRE(hv.calls == std::vector<std::string>{"create_domain"});
+}
+
+TEST_CASE("builder: paused builds stop before unpause") {
+    FakeHypervisor hv;
+    FakeXenstore xs;
+    BuildEnvironment env;
+    env.paused = true;
+    auto r = DomainBuilder(hv, xs).build(config(), {"/k", kernel_image(), {}}, env);
+    REQUIRE(r.has_value());
+    REQUIRE(hv.calls.back() == "set_vcpu_context 0");
+    REQUIRE(xs.calls.back() == "introduce 7 0x39001 5");
+}
+
+TEST_CASE("builder: a failure after the xenstore step also removes the xenstore nodes") {
+    FakeHypervisor hv;
+    FakeXenstore xs;
+    xs.fail_introduce = true;
+    auto r = DomainBuilder(hv, xs).build(config(), {"/k", kernel_image(), {}}, {});
+    REQUIRE(r.error().message == "introduce domain: EEXIST from the fake");
+    REQUIRE(xs.calls.back() == "forget 7 00000000-0000-4000-8000-000000000001");
+    REQUIRE(hv.calls.back() == "destroy 7");
 }

@@ -53,3 +53,46 @@ TEST_CASE("client library over a Unix socket, including a guest-domain socket") 
     loop.join();
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("Client::pump collects watch events without blocking, for event loops") {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("xs-pump-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto path = (dir / "socket").string();
+    boost::asio::io_context io;
+    Daemon daemon;
+    auto server = std::make_unique<UnixServer>(io, daemon, path);
+    server->start();
+    std::thread loop([&] { io.run(); });
+
+    auto watcher = xs::Client::open(path);
+    auto writer = xs::Client::open(path);
+    REQUIRE(watcher);
+    REQUIRE(writer);
+    CHECK(watcher->native_handle() >= 0);
+    std::vector<std::string> seen;
+    const auto collect = [&](std::size_t n) {
+        for (int i = 0; i < 2000 && seen.size() < n; ++i) {
+            REQUIRE(watcher->pump());  // returns at once when nothing came
+            while (auto e = watcher->poll_watch()) seen.push_back(e->path);
+            if (seen.size() < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    };
+    REQUIRE(watcher->watch("/p", "tok"));
+    collect(1);  // the watch's first event
+    REQUIRE(writer->write("/p/a", "1"));
+    REQUIRE(writer->write("/p/b", "2"));
+    collect(3);
+    CHECK(seen == std::vector<std::string>{"/p", "/p/a", "/p/b"});
+    REQUIRE(watcher->pump());
+    CHECK_FALSE(watcher->poll_watch());
+    // Requests still work on the same connection afterwards.
+    CHECK(watcher->read("/p/b").value() == "2");
+
+    boost::asio::post(io, [&] {
+        server->stop();
+        io.stop();
+    });
+    loop.join();
+    std::filesystem::remove_all(dir);
+}

@@ -28,6 +28,9 @@ public:
     bool populated(xen_pfn_t gfn) const;
     /// Remove a frame from the p2m (as if ballooned out): foreign maps of it then fail.
     void unpopulate(xen_pfn_t gfn);
+    /// Put a frame inside the domain's range back (zeroed), as XENMEM_populate_physmap does;
+    /// false when gfn is outside the range the domain was created with.
+    bool populate(xen_pfn_t gfn);
     /// The guest's view of one RAM frame (empty when not populated).
     std::span<std::byte> page(xen_pfn_t gfn) const;
     /// The memfd offset of a populated frame (for mapping it), or nullopt.

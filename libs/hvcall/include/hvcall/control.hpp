@@ -23,6 +23,18 @@ Result<void> unpause_domain(Hypervisor& hv, domid_t domid);
 /// XEN_DOMCTL_getdomaininfo for exactly `domid`. Xen 4.17 answers with the first domain whose id
 /// is >= domid; another domain's answer becomes ESRCH here.
 Result<xen_domctl_getdomaininfo> get_domain_info(Hypervisor& hv, domid_t domid);
+/// A domain's life as dom0 daemons see it (xenstored's VIRQ_DOM_EXC check, the console daemon).
+enum class DomainLife {
+    running,   ///< exists, neither shut down nor dying (paused and blocked count as running)
+    shutdown,  ///< XEN_DOMINF_shutdown (crash included): stopped, its memory still there
+    dying,     ///< XEN_DOMINF_dying: being destroyed; its pages and ports are going away
+    gone,      ///< no such domain (getdomaininfo said ESRCH)
+};
+/// get_domain_info reduced to a DomainLife: ESRCH is `gone`, dying wins over shutdown. Any other
+/// failure (EPERM, ENOSYS...) is returned as an Error: the caller cannot tell.
+Result<DomainLife> domain_life(Hypervisor& hv, domid_t domid);
+/// "running", "shutdown", "dying" or "gone".
+const char* domain_life_name(DomainLife life);
 /// XEN_SYSCTL_getdomaininfolist: up to `max` domains with id >= `first`.
 Result<std::vector<xen_domctl_getdomaininfo>> get_domain_info_list(Hypervisor& hv, domid_t first,
                                                                    std::uint32_t max);

@@ -2,6 +2,7 @@
 // /dev/xen/xenbus later), std::expected results carrying Xen's errno values.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <expected>
@@ -33,6 +34,8 @@ public:
     virtual Result<void> write_all(std::span<const char> bytes) = 0;
     /// Read at least one byte; 0 means the daemon closed the connection.
     virtual Result<std::size_t> read_some(std::span<char> buffer) = 0;
+    /// The descriptor to poll for readability (event loops), or -1 if there is none.
+    virtual int native_handle() const { return -1; }
 };
 
 /// $XENSTORED_PATH if set, else /run/xenstored/socket (what libxenstore does).
@@ -87,6 +90,16 @@ public:
     Result<WatchEvent> wait_watch();
     /// A watch event already received, if any (never blocks).
     std::optional<WatchEvent> poll_watch();
+    /// Next watch event, waiting at most `timeout` for one (nullopt when none came).
+    Result<std::optional<WatchEvent>> wait_watch_for(std::chrono::milliseconds timeout);
+    /// The transport's descriptor (-1 if it has none): poll it to learn that watch events may
+    /// have arrived, then call wait_watch_for(0ms).
+    int native_handle() const { return transport_->native_handle(); }
+    /// For event loops: read whatever the transport has ready, without blocking, and queue the
+    /// watch events it completes (then take them with poll_watch). A partial message stays
+    /// buffered for the next call. EPIPE when xenstored closed the connection; a transport
+    /// without a descriptor reads nothing.
+    Result<void> pump();
 
     Result<std::string> get_domain_path(std::uint32_t domid);
     Result<void> introduce(std::uint32_t domid, std::uint64_t mfn, std::uint32_t port);
@@ -102,6 +115,7 @@ public:
 
 private:
     Result<Message> receive();
+    void keep_event(const Message& m);
     Result<void> expect_ok(std::uint32_t type, TxId tx, std::string_view payload);
 
     std::unique_ptr<Transport> transport_;

@@ -34,6 +34,7 @@ struct BuildEnvironment {
     DomId backend_domid = 0;          ///< serves console and xenstore (dom0)
     std::string start_time;           ///< for /vm/UUID/start_time
     std::vector<std::byte> rng_seed;  ///< for /chosen/rng-seed (empty: none)
+    bool paused = false;              ///< leave the domain paused (xl create -p)
 };
 
 /// Where everything went: returned for `xl create` to report and for tests to check.
@@ -71,9 +72,9 @@ class DomainBuilder {
 public:
     DomainBuilder(Hypervisor& hv, XenstoreWriter& xs) : hv_(hv), xs_(xs) {}
 
-    /// Creates, fills and starts a guest. Checks what it can before creating anything (kernel,
-    /// memory layout, device tree); if a later step fails, destroys the half-built domain and
-    /// returns an error naming the step.
+    /// Creates, fills and starts a guest (unless env.paused). Checks what it can before
+    /// creating anything (kernel, memory layout, device tree); if a later step fails, removes
+    /// its xenstore nodes, destroys the half-built domain and returns an error naming the step.
     Result<BuildResult> build(const DomainConfig& config, const BootFiles& files,
                               const BuildEnvironment& env);
 
@@ -84,6 +85,7 @@ private:
 
     Hypervisor& hv_;
     XenstoreWriter& xs_;
+    bool xs_written_ = false;  ///< the current build reached the xenstore step
 };
 
 }  // namespace tessera::toolstack

@@ -1,6 +1,7 @@
 // What domain building needs from the hypervisor and from xenstore, as abstract interfaces.
-// The real implementations (over /dev/xen/privcmd and the xenstore client) come with the
-// hypervisor; unit tests use fakes that record the calls.
+// The real implementations are XenHypervisor (xen_hypervisor.h, over libs/hvcall and
+// libs/foreignmem) and XenstoreDomains (xs_domains.h, over libs/xs); unit tests also use fakes
+// that record the calls.
 #pragma once
 
 #include <cstddef>
@@ -29,14 +30,24 @@ struct CreateDomainRequest {
     int32_t max_grant_frames = 0;
     int32_t max_maptrack_frames = 0;
     uint8_t gic_version = XEN_DOMCTL_CONFIG_GIC_NATIVE;  ///< XEN_DOMCTL_CONFIG_GIC_* (arch-arm.h)
+    /// Xen's paging (P2M) memory pool for the domain, set right after creation as libxl 4.17
+    /// does on Arm (XEN_DOMCTL_set_paging_mempool_size); 0 leaves Xen's default.
+    uint64_t paging_pool_kib = 0;
 };
+
+/// libxl's default paging pool on Arm: 1 MiB per vCPU, plus 1 page per MiB of RAM for the P2M,
+/// plus 128 MiB worth of pages for extended regions (libxl__get_required_paging_memory).
+inline uint64_t default_paging_pool_kib(uint64_t max_memkb, uint32_t max_vcpus) {
+    return 4 * (256 * uint64_t{max_vcpus} + max_memkb / 1024 + 128);
+}
 
 /// Hypercalls used to build a domain, one method per operation (domctl, memory_op, evtchn_op...).
 class Hypervisor {
 public:
     virtual ~Hypervisor() = default;
 
-    /// XEN_DOMCTL_createdomain; returns the new domain id. The domain starts paused.
+    /// XEN_DOMCTL_createdomain (and the paging pool); returns the new domain id. The domain
+    /// starts paused. On failure no domain is left.
     virtual Result<DomId> create_domain(const CreateDomainRequest& request) = 0;
     /// XEN_DOMCTL_max_mem.
     virtual Result<void> set_max_mem(DomId dom, uint64_t max_kib) = 0;
@@ -76,6 +87,9 @@ public:
     virtual Result<void> write(std::span<const XsEntry> entries) = 0;
     /// XS_INTRODUCE: xenstored starts serving the guest's ring.
     virtual Result<void> introduce_domain(DomId dom, uint64_t store_gfn, uint32_t store_port) = 0;
+    /// Removes whatever write() and introduce_domain() created for the domain (and its device
+    /// backends) and tells xenstored to release it. Used after a failed build and on destroy.
+    virtual Result<void> forget_domain(DomId dom, const Uuid& uuid) = 0;
 };
 
 }  // namespace tessera::toolstack

@@ -1,0 +1,146 @@
+// hvprobe: raw hypercalls and grant operations from a guest's user space, for the end-to-end
+// tests of the hypervisor's checks (test/qemu/test_domu.py). Each command prints one line
+// "<what>: ok ..." or "<what>: error <errno> (<name>)" and exits 0 either way, so that the
+// test, not this tool, decides what was expected.
+//
+//   hvprobe domctl                   XEN_DOMCTL_getdomaininfo through privcmd
+//   hvprobe foreign DOMID GFN        map another domain's page (privcmd MMAPBATCH_V2)
+//   hvprobe grant-map DOMID REF ro|rw   map a grant through gntdev and read its first bytes
+//   hvprobe grant-write DOMID REF    map a grant read-write and write to it
+//   hvprobe grant-offer DOMID ro|rw SECONDS   grant a page holding "tessera-grant" (gntalloc),
+//                                    print its reference, keep it for SECONDS
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "hvcall/xen_abi.hpp"
+#include <xen/sys/gntalloc.h>
+#include <xen/sys/gntdev.h>
+#include <xen/sys/privcmd.h>
+
+namespace {
+
+constexpr long kPage = 4096;
+
+int report_errno(const char* what, int err) {
+    std::printf("%s: error %d (%s)\n", what, err, std::strerror(err));
+    return 0;
+}
+
+int open_dev(const char* path) {
+    int fd = ::open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        std::printf("open %s: error %d (%s)\n", path, errno, std::strerror(errno));
+        std::exit(2);
+    }
+    return fd;
+}
+
+int cmd_domctl() {
+    int fd = open_dev("/dev/xen/privcmd");
+    void* buf = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, open_dev("/dev/xen/hypercall"), 0);
+    if (buf == MAP_FAILED) return report_errno("hypercall buffer", errno);
+    auto* op = static_cast<xen_domctl*>(buf);
+    std::memset(op, 0, sizeof *op);
+    op->cmd = XEN_DOMCTL_getdomaininfo;
+    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    op->domain = 0;
+    privcmd_hypercall_t call{__HYPERVISOR_domctl, {reinterpret_cast<__u64>(op), 0, 0, 0, 0}};
+    long rc = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
+    if (rc < 0) return report_errno("domctl", errno);
+    std::printf("domctl: ok domain %u\n", op->domain);
+    return 0;
+}
+
+int cmd_foreign(unsigned domid, unsigned long gfn) {
+    int fd = open_dev("/dev/xen/privcmd");
+    void* addr = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (addr == MAP_FAILED) return report_errno("foreign mmap", errno);
+    xen_pfn_t frame = gfn;
+    int err = 0;
+    privcmd_mmapbatch_v2_t batch{1, static_cast<domid_t>(domid), reinterpret_cast<__u64>(addr), &frame, &err};
+    if (ioctl(fd, IOCTL_PRIVCMD_MMAPBATCH_V2, &batch) < 0)
+        return report_errno("foreign", err != 0 ? -err : errno);
+    std::printf("foreign: ok first word %08x\n", *static_cast<volatile unsigned*>(addr));
+    return 0;
+}
+
+/// Maps one grant through gntdev; returns the mapping or nullptr (after printing why).
+void* map_grant(unsigned domid, unsigned ref, bool readonly, const char* what) {
+    int fd = open_dev("/dev/xen/gntdev");
+    ioctl_gntdev_map_grant_ref map{};
+    map.count = 1;
+    map.refs[0].domid = domid;
+    map.refs[0].ref = ref;
+    if (ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, &map) < 0) {
+        report_errno(what, errno);
+        return nullptr;
+    }
+    int prot = PROT_READ | (readonly ? 0 : PROT_WRITE);
+    void* p = mmap(nullptr, kPage, prot, MAP_SHARED, fd, static_cast<off_t>(map.index));
+    if (p == MAP_FAILED) {
+        report_errno(what, errno);
+        return nullptr;
+    }
+    return p;
+}
+
+int cmd_grant_map(unsigned domid, unsigned ref, bool readonly) {
+    void* p = map_grant(domid, ref, readonly, "grant-map");
+    if (p == nullptr) return 0;
+    char text[16] = {};
+    std::memcpy(text, p, sizeof text - 1);
+    std::printf("grant-map: ok \"%s\"\n", text);
+    return 0;
+}
+
+int cmd_grant_write(unsigned domid, unsigned ref) {
+    void* p = map_grant(domid, ref, false, "grant-write");
+    if (p == nullptr) return 0;
+    std::memcpy(p, "written", 8);
+    std::printf("grant-write: ok\n");
+    return 0;
+}
+
+int cmd_grant_offer(unsigned domid, bool readonly, unsigned seconds) {
+    int fd = open_dev("/dev/xen/gntalloc");
+    ioctl_gntalloc_alloc_gref alloc{};
+    alloc.domid = static_cast<uint16_t>(domid);
+    alloc.flags = readonly ? 0 : GNTALLOC_FLAG_WRITABLE;
+    alloc.count = 1;
+    if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, &alloc) < 0) return report_errno("grant-offer", errno);
+    void* p = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, static_cast<off_t>(alloc.index));
+    if (p == MAP_FAILED) return report_errno("grant-offer", errno);
+    std::strcpy(static_cast<char*>(p), "tessera-grant");
+    std::printf("grant-offer: ok ref %u\n", alloc.gref_ids[0]);
+    std::fflush(stdout);
+    sleep(seconds);
+    std::printf("grant-offer: page now \"%.15s\"\n", static_cast<char*>(p));
+    return 0;
+}
+
+unsigned long number(const char* s) { return std::strtoul(s, nullptr, 0); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "domctl" && argc == 2) return cmd_domctl();
+    if (cmd == "foreign" && argc == 4) return cmd_foreign(number(argv[2]), number(argv[3]));
+    if (cmd == "grant-map" && argc == 5)
+        return cmd_grant_map(number(argv[2]), number(argv[3]), std::string(argv[4]) == "ro");
+    if (cmd == "grant-write" && argc == 4) return cmd_grant_write(number(argv[2]), number(argv[3]));
+    if (cmd == "grant-offer" && argc == 5)
+        return cmd_grant_offer(number(argv[2]), std::string(argv[3]) == "ro", number(argv[4]));
+    std::fprintf(stderr,
+                 "usage: hvprobe domctl | foreign DOMID GFN | grant-map DOMID REF ro|rw |\n"
+                 "       grant-write DOMID REF | grant-offer DOMID ro|rw SECONDS\n");
+    return 2;
+}
