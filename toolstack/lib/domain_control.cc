@@ -10,16 +10,6 @@
 namespace tessera::toolstack {
 namespace {
 
-template <typename T>
-Result<T> lift(xen::Result<T> r) {
-    if (!r) return std::unexpected(from_xen(r.error()));
-    if constexpr (std::is_void_v<T>) {
-        return {};
-    } else {
-        return std::move(*r);
-    }
-}
-
 /// Domains asked for per XEN_SYSCTL_getdomaininfolist (libxl asks 1024 at a time).
 constexpr uint32_t kListChunk = 256;
 

@@ -13,16 +13,6 @@
 namespace tessera::toolstack {
 namespace {
 
-template <typename T>
-Result<T> lift(xen::Result<T> r) {
-    if (!r) return std::unexpected(from_xen(r.error()));
-    if constexpr (std::is_void_v<T>) {
-        return {};
-    } else {
-        return std::move(*r);
-    }
-}
-
 std::string hex(uint64_t v) {
     char b[24];
     std::snprintf(b, sizeof b, "%#llx", static_cast<unsigned long long>(v));

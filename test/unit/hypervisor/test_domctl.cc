@@ -10,17 +10,9 @@
 #include "world.h"
 
 using namespace hv;
+using test::call;
 
 namespace {
-
-i64 call(Vcpu& v, u64 nr, u64 a0 = 0, u64 a1 = 0, u64 a2 = 0) {
-    v.arch.regs.x[16] = nr;
-    v.arch.regs.x[0] = a0;
-    v.arch.regs.x[1] = a1;
-    v.arch.regs.x[2] = a2;
-    hypercall::dispatch(v);
-    return static_cast<i64>(v.arch.regs.x[0]);
-}
 
 /// dom0 with a page for the domctl struct (page 0), argument pages after it.
 struct Dom0 {

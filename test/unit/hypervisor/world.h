@@ -9,6 +9,7 @@
 
 #include "hv/domain.h"
 #include "hv/event.h"
+#include "hv/hypercall.h"
 #include "hv/mm/page_alloc.h"
 #include "hv/xen_abi.h"
 
@@ -25,6 +26,16 @@ inline hv::mm::PageAllocator& pages() {
     }();
     (void)seeded;
     return hv::mm::pages();
+}
+
+/// Issues hypercall `nr` from `v` through the dispatcher (arguments in x0-x2); returns x0.
+inline hv::i64 call(hv::Vcpu& v, hv::u64 nr, hv::u64 a0 = 0, hv::u64 a1 = 0, hv::u64 a2 = 0) {
+    v.arch.regs.x[16] = nr;
+    v.arch.regs.x[0] = a0;
+    v.arch.regs.x[1] = a1;
+    v.arch.regs.x[2] = a2;
+    hv::hypercall::dispatch(v);
+    return static_cast<hv::i64>(v.arch.regs.x[0]);
 }
 
 /// Where test domains see their RAM (host pointers do not fit a 40-bit IPA space).

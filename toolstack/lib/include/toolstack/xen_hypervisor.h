@@ -3,6 +3,9 @@
 // MMAPBATCH_V2 and MMAP_RESOURCE). Works the same over the libraries' fakes in unit tests.
 #pragma once
 
+#include <type_traits>
+#include <utility>
+
 #include <optional>
 #include <vector>
 
@@ -14,6 +17,18 @@ namespace tessera::toolstack {
 
 /// "<what>: <message>" from a libs error, as a toolstack Error.
 Error from_xen(const xen::Error& e);
+
+/// A libs/hvcall result as a toolstack result.
+template <typename T>
+Result<T> lift(xen::Result<T> r) {
+    if (!r) return std::unexpected(from_xen(r.error()));
+    if constexpr (std::is_void_v<T>) {
+        return {};
+    } else {
+        return std::move(*r);
+    }
+}
+
 
 /// Physical-CPU bitmap (xenctl_bitmap layout) of `nr_cpus` bits for a CpuSet.
 std::vector<uint8_t> cpu_bitmap(const CpuSet& set, uint32_t nr_cpus);
