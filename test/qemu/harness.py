@@ -45,6 +45,7 @@ class Paths:
     domu_initrd: str = os.path.join(AARCH64_BUILD, "scripts", "images", "domU-initrd.cpio.gz")
     kernel: str = ""
     guest_dir: str = os.path.join(AARCH64_BUILD, "guest-images")  # shared into dom0 at /boot
+    probe_guest: str = os.path.join(AARCH64_BUILD, "test", "guest", "probe-guest.bin")
 
     def __post_init__(self):
         if not self.kernel:
@@ -60,10 +61,12 @@ class Paths:
                 raise HarnessError(f"{what} not found at {path}: run {how}")
 
     def prepare_guest_dir(self):
-        """Fills the directory dom0 mounts at /boot: the guest kernel as Image and the demo
-        domU initramfs, hard-linked (or copied) so that the share holds no symlinks."""
+        """Fills the directory dom0 mounts at /boot: the guest kernel as Image, the demo
+        domU initramfs and the probe guest (test/guest), hard-linked (or copied) so that the
+        share holds no symlinks."""
         os.makedirs(self.guest_dir, exist_ok=True)
-        for src, name in ((self.kernel, "Image"), (self.domu_initrd, "domU-initrd.gz")):
+        for src, name in ((self.kernel, "Image"), (self.domu_initrd, "domU-initrd.gz"),
+                          (self.probe_guest, "probe-guest.bin")):
             dst = os.path.join(self.guest_dir, name)
             if not os.path.exists(src):
                 continue

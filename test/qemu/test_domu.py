@@ -17,10 +17,11 @@ GUEST_PROMPT = "domU# "
 DETACH = "\x1d"  # Ctrl-]
 
 
-def write_cfg(m, path, name, vcpus=1, memory=128, extra_lines=()):
+def write_cfg(m, path, name, vcpus=1, memory=128, extra_lines=(), kernel="/boot/Image",
+              ramdisk="/boot/domU-initrd.gz", cmdline="console=hvc0"):
     lines = [f'name = "{name}"', f"memory = {memory}", f"vcpus = {vcpus}",
-             'kernel = "/boot/Image"', 'ramdisk = "/boot/domU-initrd.gz"',
-             'extra = "console=hvc0"', 'on_reboot = "restart"', *extra_lines]
+             f'kernel = "{kernel}"', f'extra = "{cmdline}"', 'on_reboot = "restart"',
+             *([f'ramdisk = "{ramdisk}"'] if ramdisk else []), *extra_lines]
     m.check(f"printf '%s\\n' {' '.join(repr(l) for l in lines)} > {path}")
 
 
@@ -134,16 +135,14 @@ def one_vcpu_guest_lifecycle():
         assert m.poweroff() == 0
 
 
-def two_vcpu_guest_and_isolation():
-    """An SMP guest; from inside it, the hypervisor refuses control and foreign access, and
-    grants are enforced both ways."""
-    with Machine("domu-smp-isolation", Config(cpus=2, mem_mb=1024, hv_args="dom0_mem=512M")) as m:
+def two_vcpu_guest_and_grants():
+    """An SMP guest; grants are enforced both ways between it and dom0 (mapped through the
+    guests' own gntdev/gntalloc)."""
+    with Machine("domu-smp-grants", Config(cpus=2, mem_mb=1024, hv_args="dom0_mem=512M")) as m:
         m.wait_shell(240)
         write_cfg(m, "/tmp/g2.cfg", "g2", vcpus=2)
         create_and_attach(m, "/tmp/g2.cfg", vcpus=2)
         guest(m, "cat /sys/devices/system/cpu/online", r"0-1")
-        guest(m, "hvprobe domctl", r"domctl: error 1 ")  # EPERM
-        guest(m, "hvprobe foreign 0 0x40000", r"foreign: error 1 ")
         detach(m)
         gid = domains(m)["g2"][0]
         # dom0 offers the guest one read-only page.
@@ -183,6 +182,55 @@ def create_destroy_cycles_leak_nothing():
         assert m.poweroff() == 0
 
 
+def vcpu_rows(m, dom=""):
+    """`xl vcpu-list` as {(name, vcpu): cpu}."""
+    rows = [l.split() for l in m.check(f"xl vcpu-list {dom}").splitlines()[1:]]
+    return {(r[0], int(r[2])): r[3] for r in rows if len(r) > 3 and not r[0].startswith("(")}
+
+
+def static_partition_crash_and_raw_cycles():
+    """sched=null (static partitioning): dom0's one vCPU owns pCPU 0 and a guest's vCPU owns
+    pCPU 1; fifty create/destroy cycles through raw domctls (no toolstack) give back every
+    page; the probe guest finds every control, memory, event and grant operation on another
+    domain refused, and its crash reaches dom0 with the reason (on_crash = "preserve")."""
+    cfg = Config(cpus=2, mem_mb=1024, hv_args="dom0_mem=512M sched=null dom0_max_vcpus=1")
+    with Machine("domu-null-crash", cfg) as m:
+        m.wait_shell(240)
+        out = m.check("hvprobe cycles 50 1024", timeout=600)
+        got = re.search(r"cycles: ok 50 free before (\d+) after (\d+)", out)
+        assert got, f"raw create/destroy cycles failed: {out}"
+        assert got.group(1) == got.group(2), f"free pages changed over 50 cycles: {out}"
+        free0 = free_memory(m)
+        write_cfg(m, "/tmp/p.cfg", "part", extra_lines=['on_crash = "preserve"'])
+        create_and_attach(m, "/tmp/p.cfg", vcpus=1)
+        guest(m, "(while :; do :; done) &", re.escape(GUEST_PROMPT))
+        detach(m)
+        for _ in range(5):
+            cpus = vcpu_rows(m)
+            assert cpus[("Domain-0", 0)] == "0" and cpus[("part", 0)] == "1", cpus
+            time.sleep(0.5)
+        m.check("xl destroy part", timeout=60)
+        assert free_memory(m) == free0
+        # The probe guest (test/guest) checks from inside a domU what the hypervisor must
+        # refuse, then crashes itself on request; on_crash = "preserve" keeps it for xl list.
+        write_cfg(m, "/tmp/probe.cfg", "probe", memory=32, kernel="/boot/probe-guest.bin",
+                  ramdisk=None, cmdline="probe=crash", extra_lines=['on_crash = "preserve"'])
+        m.child.sendline("xl create -c /tmp/probe.cfg")
+        checks = m.expect(r"probe: (\d+) checks, (\d+) failed", 120)
+        lines = [l for l in m.child.before.replace("\r", "").splitlines() if l.startswith("probe: ")]
+        assert checks.group(2) == "0", "the probe guest found a hole:\n" + "\n".join(lines)
+        assert int(checks.group(1)) >= 9, lines
+        m.expect(r"probe: crashing on request", 30)
+        detach(m)
+        wait_for(m, "probe to be shown crashed", lambda: re.fullmatch(
+            r"---sc-", domains(m).get("probe", (0, 0, 0, "", 0))[3]), 60)
+        assert re.search(r"domain \d+ shut down: crash", m.check("xl dmesg")), "no crash line"
+        m.check("xl destroy probe", timeout=60)
+        assert list(domains(m)) == ["Domain-0"]
+        assert free_memory(m) == free0
+        assert m.poweroff() == 0
+
+
 def bad_configs_fail_cleanly():
     """A missing kernel, an impossible memory size and a bad disk spec: one clear line, no
     domain left behind."""
@@ -203,8 +251,9 @@ def bad_configs_fail_cleanly():
         assert m.poweroff() == 0
 
 
-CASES = {f.__name__: f for f in (one_vcpu_guest_lifecycle, two_vcpu_guest_and_isolation,
-                                  create_destroy_cycles_leak_nothing, bad_configs_fail_cleanly)}
+CASES = {f.__name__: f for f in (one_vcpu_guest_lifecycle, two_vcpu_guest_and_grants,
+                                  create_destroy_cycles_leak_nothing,
+                                  static_partition_crash_and_raw_cycles, bad_configs_fail_cleanly)}
 
 if __name__ == "__main__":
     run_cases(CASES)

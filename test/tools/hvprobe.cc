@@ -1,7 +1,9 @@
 // hvprobe: raw hypercalls and grant operations from a guest's user space, for the end-to-end
 // tests of the hypervisor's checks (test/qemu/test_domu.py). Each command prints one line
 // "<what>: ok ..." or "<what>: error <errno> (<name>)" and exits 0 either way, so that the
-// test, not this tool, decides what was expected.
+// test, not this tool, decides what was expected. Debian's kernel refuses privcmd hypercalls
+// in an unprivileged domain (its privcmd restricts itself there), so the hypercall commands
+// are for dom0; what a domU must be refused is checked by the probe guest (test/guest).
 //
 //   hvprobe domctl                   XEN_DOMCTL_getdomaininfo through privcmd
 //   hvprobe foreign DOMID GFN        map another domain's page (privcmd MMAPBATCH_V2)
@@ -9,6 +11,9 @@
 //   hvprobe grant-write DOMID REF    map a grant read-write and write to it
 //   hvprobe grant-offer DOMID ro|rw SECONDS   grant a page holding "tessera-grant" (gntalloc),
 //                                    print its reference, keep it for SECONDS
+//   hvprobe cycles N PAGES           N times: createdomain, max_mem, populate PAGES frames,
+//                                    destroydomain (raw domctls, no toolstack); prints the
+//                                    host's free pages before and after
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -19,7 +24,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "hvcall/control.hpp"
+#include "hvcall/privcmd.hpp"
 #include "hvcall/xen_abi.hpp"
 #include <xen/sys/gntalloc.h>
 #include <xen/sys/gntdev.h>
@@ -126,6 +134,62 @@ int cmd_grant_offer(unsigned domid, bool readonly, unsigned seconds) {
     return 0;
 }
 
+int report(const char* what, const tessera::xen::Error& e) {
+    std::printf("%s: error %d (%s)\n", what, e.code, e.message.c_str());
+    return 0;
+}
+
+/// One domain's life through raw domctls, as a toolstack would drive it minus the kernel.
+tessera::xen::Result<void> one_cycle(tessera::xen::Hypervisor& hv, unsigned pages) {
+    namespace x = tessera::xen;
+    xen_domctl_createdomain c{};
+    c.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+    c.max_vcpus = 1;
+    c.max_evtchn_port = 1023;
+    c.max_grant_frames = -1;
+    c.max_maptrack_frames = -1;
+    c.grant_opts = XEN_DOMCTL_GRANT_version(1);
+    c.arch.gic_version = XEN_DOMCTL_CONFIG_GIC_V3;
+    auto dom = x::create_domain(hv, c);
+    if (!dom) return std::unexpected(dom.error());
+    auto populated = x::set_max_mem(hv, *dom, pages * 4ull + 1024);
+    std::vector<xen_pfn_t> gfns;
+    for (unsigned i = 0; i < pages && populated; ++i) {
+        gfns.push_back((GUEST_RAM0_BASE >> 12) + i);
+        if (gfns.size() == 512 || i + 1 == pages) {
+            populated = x::populate_physmap(hv, *dom, gfns);
+            gfns.clear();
+        }
+    }
+    // Xen answers EAGAIN while the domain's vCPUs are still being put down.
+    auto gone = x::destroy_domain(hv, *dom);
+    for (int i = 0; i < 1000 && !gone && gone.error().code == EAGAIN; ++i) {
+        usleep(1000);
+        gone = x::destroy_domain(hv, *dom);
+    }
+    if (!populated) return populated;
+    return gone;
+}
+
+int cmd_cycles(unsigned n, unsigned pages) {
+    auto hv = tessera::xen::Privcmd::open();
+    if (!hv) return report("cycles", hv.error());
+    auto before = tessera::xen::physinfo(*hv);
+    if (!before) return report("cycles", before.error());
+    for (unsigned i = 0; i < n; ++i) {
+        if (auto r = one_cycle(*hv, pages); !r) {
+            std::printf("cycle %u: ", i);
+            return report("cycles", r.error());
+        }
+    }
+    auto after = tessera::xen::physinfo(*hv);
+    if (!after) return report("cycles", after.error());
+    std::printf("cycles: ok %u free before %llu after %llu\n", n,
+                static_cast<unsigned long long>(before->free_pages),
+                static_cast<unsigned long long>(after->free_pages));
+    return 0;
+}
+
 unsigned long number(const char* s) { return std::strtoul(s, nullptr, 0); }
 
 }  // namespace
@@ -139,8 +203,10 @@ int main(int argc, char** argv) {
     if (cmd == "grant-write" && argc == 4) return cmd_grant_write(number(argv[2]), number(argv[3]));
     if (cmd == "grant-offer" && argc == 5)
         return cmd_grant_offer(number(argv[2]), std::string(argv[3]) == "ro", number(argv[4]));
+    if (cmd == "cycles" && argc == 4) return cmd_cycles(number(argv[2]), number(argv[3]));
     std::fprintf(stderr,
                  "usage: hvprobe domctl | foreign DOMID GFN | grant-map DOMID REF ro|rw |\n"
-                 "       grant-write DOMID REF | grant-offer DOMID ro|rw SECONDS\n");
+                 "       grant-write DOMID REF | grant-offer DOMID ro|rw SECONDS |\n"
+                 "       cycles N PAGES\n");
     return 2;
 }

@@ -74,6 +74,17 @@ Result<CreateResult> Toolstack::create(const DomainConfig& config, const std::st
         return fail("domain \"" + config.name + "\" already exists (id " +
                     std::to_string(**existing) + ")");
     }
+    // As xl's freemem(): a guest that cannot fit is refused before anything is built (else
+    // the hypervisor would hand out every free page before saying no). When physinfo is not
+    // answered, populate_physmap's own ENOMEM still stops the build.
+    if (auto info = control_.physinfo(); info) {
+        const uint64_t free_kib = uint64_t{info->free_pages} * (kXenPageSize / 1024);
+        if (config.target_memkb > free_kib) {
+            return fail("memory: the guest needs " + std::to_string(config.target_memkb / 1024) +
+                        " MiB but only " + std::to_string(free_kib / 1024) +
+                        " MiB are free in the hypervisor");
+        }
+    }
     XenHypervisor hv(hv_, memory_);
     DomainBuilder builder(hv, xenstore_);
     BuildEnvironment env;

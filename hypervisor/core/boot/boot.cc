@@ -136,6 +136,9 @@ void boot(const void* dtb) {
     Domain* d0 = create_dom0(info, dtb, l);
     if (d0 == nullptr) fail("cannot build dom0");
     sched::set_null(g_options.sched_null);
+    if (g_options.sched_null && d0->nr_vcpus > pcpus)
+        console::print("(tessera) warning: sched=null: dom0 vCPUs %u-%u wait for a free pCPU\n",
+                       pcpus, d0->nr_vcpus - 1);
     for (u32 i = 0; i < d0->nr_vcpus; ++i) sched::add(d0->vcpus[i], i % pcpus);
     // Typed input goes to dom0's hvc0, which waits for VIRQ_CONSOLE (2, xen/xen.h).
     console::g_input_hook = [] {

@@ -44,8 +44,10 @@ i64 grant_table_op(Vcpu& v, u32 cmd, GVAddr uop, u32 count) {
             gnttab_query_size q;
             if (!get_guest(v, uop, q)) return -kEFAULT;
             Domain* d = resolve_domid(self, q.dom);
-            if (d == nullptr || (d != &self && !self.privileged)) {
+            if (d == nullptr) {
                 q.status = GNTST_bad_domain;
+            } else if (d != &self && !self.privileged) {
+                q.status = GNTST_permission_denied;  // Xen's XSM_TARGET check
             } else {
                 q.nr_frames = d->gnttab.nr_frames;
                 q.max_nr_frames = d->gnttab.max_frames;

@@ -15,8 +15,8 @@ constexpr u32 kMaxResourceFrames = 64;  // grant frames are at most grant::kMaxF
 i64 add_to_physmap_batch(Vcpu& v, GVAddr arg) {
     xen_add_to_physmap_batch b;
     if (!get_guest(v, arg, b)) return -kEFAULT;
-    Domain* d = memory_target(v, b.domid);
-    if (d == nullptr) return b.domid == DOMID_SELF ? -kESRCH : -kEPERM;
+    auto [d, err] = memory_target(v, b.domid);
+    if (d == nullptr) return err;
     if (b.space != XENMAPSPACE_gmfn_foreign) return -kEOPNOTSUPP;
     if (!v.domain->privileged) return -kEPERM;
     Domain* owner = domain_by_id(b.u.foreign_domid);

@@ -12,10 +12,11 @@
 
 namespace hv::hypercall {
 
-Domain* memory_target(Vcpu& v, u16 domid) {
+MemoryTarget memory_target(Vcpu& v, u16 domid) {
     Domain* d = resolve_domid(*v.domain, domid);
-    if (d != nullptr && d != v.domain && !v.domain->privileged) return nullptr;
-    return d;
+    if (d == nullptr) return {nullptr, -kESRCH};
+    if (d != v.domain && !v.domain->privileged) return {nullptr, -kEPERM};
+    return {d, 0};
 }
 
 namespace {
@@ -25,8 +26,8 @@ IPAddr gfn_addr(u64 gfn) { return IPAddr(gfn << kPageShift); }
 i64 add_to_physmap(Vcpu& v, GVAddr arg) {
     xen_add_to_physmap xatp;
     if (!get_guest(v, arg, xatp)) return -kEFAULT;
-    Domain* d = memory_target(v, xatp.domid);
-    if (d == nullptr) return xatp.domid == DOMID_SELF ? -kESRCH : -kEPERM;
+    auto [d, err] = memory_target(v, xatp.domid);
+    if (d == nullptr) return err;
     if (xatp.gpfn >= dmem::kMaxGfn) return -kEINVAL;
     switch (xatp.space) {
         case XENMAPSPACE_shared_info: {
@@ -80,8 +81,8 @@ bool change_extent(Domain& d, u32 cmd, u64 gfn, u32 order) {
 i64 reservation(Vcpu& v, u32 cmd, u64 start, GVAddr arg) {
     xen_memory_reservation r;
     if (!get_guest(v, arg, r)) return -kEFAULT;
-    Domain* d = memory_target(v, r.domid);
-    if (d == nullptr) return -kESRCH;
+    auto [d, err] = memory_target(v, r.domid);
+    if (d == nullptr) return err;
     if (r.extent_order > 9 || d->dying) return -kEINVAL;
     GVAddr list(reinterpret_cast<u64>(r.extent_start.p));
     u64 done = start;
@@ -105,8 +106,8 @@ i64 reservation(Vcpu& v, u32 cmd, u64 start, GVAddr arg) {
 i64 remove_from_physmap(Vcpu& v, GVAddr arg) {
     xen_remove_from_physmap x;
     if (!get_guest(v, arg, x)) return -kEFAULT;
-    Domain* d = memory_target(v, x.domid);
-    if (d == nullptr) return -kESRCH;
+    auto [d, err] = memory_target(v, x.domid);
+    if (d == nullptr) return err;
     if (x.gpfn >= dmem::kMaxGfn) return -kEINVAL;
     if (x.gpfn == d->shared_info_gfn) d->shared_info_gfn = ~u64{0};
     return dmem::drop(*d, x.gpfn) == mm::P2mType::kGrant ? -kEINVAL : 0;
@@ -129,8 +130,8 @@ i64 memory_op(Vcpu& v, u32 cmd, GVAddr arg) {
         case XENMEM_maximum_reservation: {
             domid_t domid;
             if (!get_guest(v, arg, domid)) return -kEFAULT;
-            Domain* d = memory_target(v, domid);
-            if (d == nullptr) return -kESRCH;
+            auto [d, err] = memory_target(v, domid);
+            if (d == nullptr) return err;
             bool max = (cmd & kCmdMask) == XENMEM_maximum_reservation && !d->direct_mapped;
             return static_cast<i64>(max ? d->max_pages : d->ram_pages);
         }

@@ -1,5 +1,7 @@
 // Round-robin scheduling of vCPUs on their pCPUs: blocking on WFI, time slices, hard affinity,
-// domain pause, and CPU-time accounting.
+// domain pause, and CPU-time accounting. With sched=null (static partitioning, as Xen's null
+// scheduler) each pCPU is owned by at most one vCPU and runs nothing else, with no time slices;
+// vCPUs beyond the free pCPUs wait, queued on an allowed pCPU, until one is freed.
 #include "hv/sched.h"
 
 #include "hv/arch/sched.h"
@@ -16,7 +18,7 @@ constinit bool g_null_sched = false;  // sched=null: no time slicing
 /// Whether pCPU `c` may run `v` now: it may run at all, belongs here and is not loaded on
 /// another pCPU (a migrated vCPU is put down there first).
 bool runnable_on(const Vcpu* v, const PerCpu& c) {
-    return v != nullptr && can_run(*v) && v->pcpu == c.id &&
+    return v != nullptr && can_run(*v) && v->pcpu == c.id && (!g_null_sched || c.owner == v) &&
            (v->loaded_on < 0 || v->loaded_on == static_cast<i32>(c.id));
 }
 
@@ -71,6 +73,45 @@ void put_down_current(PerCpu& c) {
 
 u32 load_of(u32 pcpu) { return cpu(pcpu).nr_runq; }
 
+/// The allowed pCPU for `v` with the fewest vCPUs (or, under sched=null, with no owner),
+/// preferring its soft affinity; -1 if none.
+i32 choose_pcpu(const Vcpu& v) {
+    u64 allowed = v.hard_affinity & online_mask();
+    const u64 masks[] = {allowed & v.soft_affinity, allowed};
+    for (u64 mask : masks) {
+        i32 best = -1;
+        for (u32 p = 0; p < nr_cpus(); ++p) {
+            if (((mask >> p) & 1) == 0 || load_of(p) >= PerCpu::kMaxRunnable) continue;
+            if (g_null_sched && cpu(p).owner != nullptr) continue;
+            if (best < 0 || load_of(p) < load_of(static_cast<u32>(best))) best = static_cast<i32>(p);
+        }
+        if (best >= 0) return best;
+    }
+    return -1;
+}
+
+/// sched=null: gives the ownerless pCPU `c` to a waiting vCPU allowed there (one already
+/// queued on `c` first), moving it over and kicking `c`.
+void hand_over(PerCpu& c) {
+    if (!g_null_sched || c.owner != nullptr) return;
+    for (u32 k = 0; k <= nr_cpus(); ++k) {
+        PerCpu& from = k == 0 ? c : cpu(k - 1);
+        if (k > 0 && &from == &c) continue;
+        for (u32 i = 0; i < from.nr_runq; ++i) {
+            Vcpu* w = from.runq[i];
+            if (w == from.owner || ((w->hard_affinity >> c.id) & 1) == 0) continue;
+            if (&from != &c) {
+                remove(*w);
+                add(*w, c.id);
+            }
+            c.owner = w;
+            if (w->loaded_on >= 0) arch::kick_cpu(static_cast<u32>(w->loaded_on));
+            arch::kick_cpu(c.id);
+            return;
+        }
+    }
+}
+
 }  // namespace
 
 void set_null(bool null_sched) { g_null_sched = null_sched; }
@@ -87,6 +128,7 @@ bool add(Vcpu& v, u32 pcpu) {
         if (c.runq[i] == &v) return true;
     if (c.nr_runq >= PerCpu::kMaxRunnable) return false;
     c.runq[c.nr_runq++] = &v;
+    if (g_null_sched && c.owner == nullptr) c.owner = &v;
     return true;
 }
 
@@ -100,6 +142,10 @@ void remove(Vcpu& v) {
             break;
         }
     }
+    if (c.owner == &v) {
+        c.owner = nullptr;
+        hand_over(c);
+    }
 }
 
 u64 online_mask() {
@@ -108,18 +154,13 @@ u64 online_mask() {
 }
 
 bool place(Vcpu& v) {
-    u64 allowed = v.hard_affinity & online_mask();
-    u64 preferred = allowed & v.soft_affinity;
-    const u64 masks[] = {preferred, allowed};
-    for (u64 mask : masks) {
-        i32 best = -1;
-        for (u32 p = 0; p < nr_cpus(); ++p) {
-            if (((mask >> p) & 1) == 0 || load_of(p) >= PerCpu::kMaxRunnable) continue;
-            if (best < 0 || load_of(p) < load_of(static_cast<u32>(best))) best = static_cast<i32>(p);
-        }
-        if (best >= 0) return add(v, static_cast<u32>(best));
+    i32 p = choose_pcpu(v);
+    if (p < 0 && g_null_sched) {  // no free pCPU: wait on the least loaded allowed one
+        g_null_sched = false;
+        p = choose_pcpu(v);
+        g_null_sched = true;
     }
-    return false;
+    return p >= 0 && add(v, static_cast<u32>(p));
 }
 
 bool set_affinity(Vcpu& v, u64 hard, u64 soft) {
@@ -127,7 +168,7 @@ bool set_affinity(Vcpu& v, u64 hard, u64 soft) {
     u64 old_hard = v.hard_affinity, old_soft = v.soft_affinity;
     v.hard_affinity = hard;
     v.soft_affinity = soft;
-    if ((hard >> v.pcpu) & 1) return true;
+    if (((hard >> v.pcpu) & 1) != 0 && (!g_null_sched || cpu(v.pcpu).owner == &v)) return true;
     u32 old = v.pcpu;
     remove(v);
     if (!place(v)) {

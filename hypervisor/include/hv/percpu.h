@@ -18,6 +18,7 @@ struct PerCpu {
     Vcpu* runq[kMaxRunnable] = {};  ///< vCPUs placed on this pCPU, round-robin
     u32 nr_runq = 0;
     u32 next = 0;                   ///< round-robin cursor
+    Vcpu* owner = nullptr;          ///< sched=null: the one vCPU this pCPU runs (others wait)
     u64 slice_end = 0;              ///< counter value at which the current slice ends
     u64 stack_top = 0;              ///< where guest exit frames sit
     u64 exits_sync[64] = {};        ///< guest exits by exception class (debug key 'c')

@@ -87,6 +87,27 @@ constexpr u64 kHoleGfn = 0x10000000 >> kPageShift;  // nothing mapped there in t
 
 }  // namespace
 
+TEST_CASE("a domU touching another domain's memory or grant table: -EPERM, not -ESRCH") {
+    Dom0 z;
+    test::TestDomain du(5);
+    auto* r = du.ram<xen_memory_reservation>();
+    auto* frame = du.ram<xen_pfn_t>(1);
+    *frame = kHoleGfn;
+    set_xen_guest_handle(r->extent_start, reinterpret_cast<xen_pfn_t*>(du.gva(frame).raw()));
+    r->nr_extents = 1;
+    r->domid = 0;  // exists, not ours
+    CHECK(call(du.vcpu(), __HYPERVISOR_memory_op, XENMEM_populate_physmap, du.gva(r).raw()) == -kEPERM);
+    r->domid = 77;  // does not exist
+    CHECK(call(du.vcpu(), __HYPERVISOR_memory_op, XENMEM_populate_physmap, du.gva(r).raw()) == -kESRCH);
+    auto* q = du.ram<gnttab_query_size>(2);
+    q->dom = 0;
+    CHECK(call(du.vcpu(), __HYPERVISOR_grant_table_op, GNTTABOP_query_size, du.gva(q).raw(), 1) == 0);
+    CHECK(q->status == GNTST_permission_denied);
+    q->dom = 77;
+    CHECK(call(du.vcpu(), __HYPERVISOR_grant_table_op, GNTTABOP_query_size, du.gva(q).raw(), 1) == 0);
+    CHECK(q->status == GNTST_bad_domain);
+}
+
 TEST_CASE("domctl: dom0 only, interface version checked, unknown commands -ENOSYS") {
     Dom0 z;
     test::TestDomain du(5);

@@ -72,11 +72,74 @@ TEST_CASE("WFI does not block a vCPU with a deliverable interrupt") {
     CHECK(v.state == VcpuState::kRunnable);
 }
 
-TEST_CASE("sched=null: no time slices") {
-    Queue q;
-    sched::set_null(true);
-    Vcpu* first = &sched::schedule();
-    fake::g_state.counter += 100 * kSlice;
-    CHECK(&sched::schedule() == first);
-    sched::set_null(false);
+namespace {
+
+/// sched=null on two pCPUs: a one-vCPU "dom0" owns pCPU 0, as boot places it.
+struct NullWorld {
+    test::TestDomain d0{13, 1};
+    test::TestDomain g{14, 2};
+    NullWorld() {
+        set_nr_cpus(2);
+        cpu(0) = PerCpu{};
+        cpu(1) = PerCpu{};
+        cpu(1).id = 1;
+        sched::set_null(true);
+        REQUIRE(sched::add(d0.vcpu(0), 0));
+        fake::g_state.counter = 1000;
+    }
+    ~NullWorld() {
+        sched::set_null(false);
+        cpu(0) = PerCpu{};
+        cpu(1) = PerCpu{};
+        set_nr_cpus(1);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("sched=null: a pCPU runs its one vCPU, with no time slices, and idles when it blocks") {
+    NullWorld w;
+    REQUIRE(sched::place(w.g.vcpu(0)));
+    REQUIRE(sched::place(w.g.vcpu(1)));  // no free pCPU left: it waits
+    CHECK(cpu(0).owner == &w.d0.vcpu(0));
+    CHECK(cpu(1).owner == &w.g.vcpu(0));
+    CHECK(w.g.vcpu(0).pcpu == 1);
+    CHECK(cpu(0).nr_runq + cpu(1).nr_runq == 3);  // queued, not lost
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(&sched::schedule() == &w.d0.vcpu(0));
+        fake::g_state.counter += 10 * kSlice;
+    }
+    w.d0.vcpu(0).state = VcpuState::kBlocked;  // the waiting vCPU must not take pCPU 0
+    CHECK_THROWS_AS(sched::schedule(), fake::Halted);
+}
+
+TEST_CASE("sched=null: a freed pCPU goes to a waiting vCPU allowed there") {
+    NullWorld w;
+    REQUIRE(sched::place(w.g.vcpu(0)));
+    REQUIRE(sched::place(w.g.vcpu(1)));
+    sched::remove(w.g.vcpu(0));  // its domain is destroyed
+    CHECK(cpu(1).owner == &w.g.vcpu(1));
+    CHECK(w.g.vcpu(1).pcpu == 1);
+    sched::remove(w.g.vcpu(1));
+    CHECK(cpu(1).owner == nullptr);
+    CHECK(cpu(0).owner == &w.d0.vcpu(0));
+}
+
+TEST_CASE("sched=null: pinning moves ownership; a vCPU pinned to an owned pCPU waits there") {
+    NullWorld w;
+    Vcpu& a = w.d0.vcpu(0);
+    Vcpu& b = w.g.vcpu(0);
+    REQUIRE(sched::place(b));
+    REQUIRE(cpu(1).owner == &b);
+    REQUIRE(sched::set_affinity(a, 0b10, ~u64{0}));  // to pCPU 1, which b owns
+    CHECK(cpu(0).owner == nullptr);
+    CHECK(a.pcpu == 1);
+    CHECK(cpu(1).owner == &b);
+    REQUIRE(sched::set_affinity(b, 0b01, ~u64{0}));  // b leaves: a gets pCPU 1, b takes pCPU 0
+    CHECK(cpu(1).owner == &a);
+    CHECK(cpu(0).owner == &b);
+    CHECK(b.pcpu == 0);
+    CHECK(&sched::schedule() == &b);
+    CHECK_FALSE(sched::set_affinity(b, 0b100, ~u64{0}));  // no such pCPU online
+    CHECK(cpu(0).owner == &b);
 }

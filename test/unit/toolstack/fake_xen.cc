@@ -232,7 +232,7 @@ void FakeXen::script_sysctls() {
         p.capabilities =
             XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_hap | XEN_SYSCTL_PHYSCAP_gnttab_v1;
         p.total_pages = 1024u * 256;  // 1 GiB
-        p.free_pages = 300u * 256;
+        p.free_pages = free_pages;
         return 0;
     });
     hv.on_sysctl(XEN_SYSCTL_readconsole, [this](xen_sysctl& op) -> long {

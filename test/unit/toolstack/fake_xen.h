@@ -61,6 +61,8 @@ public:
     std::map<domid_t, Domain> domains;
     /// Host: pCPUs 0..nr_cpus-1.
     uint32_t nr_cpus = 4;
+    /// Host: free pages physinfo reports (300 MiB).
+    uint64_t free_pages = 300u * 256;
     /// The hypervisor's console ring (XEN_SYSCTL_readconsole).
     std::string console;
     /// destroydomain answers EAGAIN this many times before working.

@@ -90,6 +90,24 @@ TEST_CASE("toolstack: a second domain with the same name is refused up front") {
     CHECK(w.xen.domains.size() == 2);
 }
 
+TEST_CASE("toolstack: a guest larger than the free memory is refused before any domctl") {
+    ToolstackWorld w;
+    auto config = tessera::test::guest_config();
+    const uint64_t need_pages = config.target_memkb / 4;
+    w.xen.free_pages = need_pages - 1;
+    auto r = w.ts.create(config, "", w.files(), false);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message == "memory: the guest needs " +
+                                   std::to_string(config.target_memkb / 1024) + " MiB but only " +
+                                   std::to_string((need_pages - 1) / 256) +
+                                   " MiB are free in the hypervisor");
+    CHECK(w.xen.domains.size() == 1);  // dom0 only: nothing was created
+    w.xen.free_pages = need_pages;
+    auto fits = w.ts.create(config, "", w.files(), false);
+    CHECK(fits.has_value());
+    if (!fits) FAIL(fits.error().message);
+}
+
 TEST_CASE("toolstack: a build failing after xenstore was written leaves nothing behind") {
     ToolstackWorld w;
     // xenstored already serves a domain 1 with another ring: INTRODUCE fails with EEXIST.
