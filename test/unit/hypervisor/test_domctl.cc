@@ -108,6 +108,20 @@ TEST_CASE("a domU touching another domain's memory or grant table: -EPERM, not -
     CHECK(q->status == GNTST_bad_domain);
 }
 
+TEST_CASE("createdomain's max_evtchn_port (Xen 4.17's set_max_evtchn) bounds a domain's ports") {
+    Dom0 z;
+    z.prepare();
+    z.op()->u.createdomain.max_evtchn_port = 2;
+    REQUIRE(z.domctl(XEN_DOMCTL_createdomain, 0) == 0);
+    Domain* d = domain_by_id(z.op()->domain);
+    REQUIRE(d != nullptr);
+    CHECK(d->evtchn.max_port == 2);
+    CHECK(event::alloc_unbound(*d, 0) == 1);
+    CHECK(event::alloc_unbound(*d, 0) == 2);
+    CHECK(event::alloc_unbound(*d, 0) == -kENOSPC);
+    REQUIRE(z.domctl(XEN_DOMCTL_destroydomain, d->id) == 0);
+}
+
 TEST_CASE("domctl: dom0 only, interface version checked, unknown commands -ENOSYS") {
     Dom0 z;
     test::TestDomain du(5);
