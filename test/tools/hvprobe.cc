@@ -11,6 +11,7 @@
 //   hvprobe grant-write DOMID REF    map a grant read-write and write to it
 //   hvprobe grant-offer DOMID ro|rw SECONDS   grant a page holding "tessera-grant" (gntalloc),
 //                                    print its reference, keep it for SECONDS
+//   hvprobe map-time DOMID GFN N     time mapping N frames of a domain in one batch, and unmapping
 //   hvprobe cycles N PAGES           N times: createdomain, max_mem, populate PAGES frames,
 //                                    destroydomain (raw domctls, no toolstack); prints the
 //                                    host's free pages before and after
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -77,6 +79,33 @@ int cmd_foreign(unsigned domid, unsigned long gfn) {
     if (ioctl(fd, IOCTL_PRIVCMD_MMAPBATCH_V2, &batch) < 0)
         return report_errno("foreign", err != 0 ? -err : errno);
     std::printf("foreign: ok first word %08x\n", *static_cast<volatile unsigned*>(addr));
+    return 0;
+}
+
+double now_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+/// Times one MMAPBATCH_V2 of `n` frames from `gfn` on and their munmap (toolstack cost).
+int cmd_map_time(unsigned domid, unsigned long gfn, unsigned n) {
+    int fd = open_dev("/dev/xen/privcmd");
+    double t0 = now_s();
+    void* addr = mmap(nullptr, n * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (addr == MAP_FAILED) return report_errno("map-time mmap", errno);
+    std::vector<xen_pfn_t> frames(n);
+    std::vector<int> errs(n);
+    for (unsigned i = 0; i < n; ++i) frames[i] = gfn + i;
+    privcmd_mmapbatch_v2_t batch{n, static_cast<domid_t>(domid), reinterpret_cast<__u64>(addr),
+                                 frames.data(), errs.data()};
+    if (ioctl(fd, IOCTL_PRIVCMD_MMAPBATCH_V2, &batch) < 0) return report_errno("map-time", errno);
+    double t1 = now_s();
+    for (unsigned i = 0; i < n; ++i) static_cast<volatile char*>(addr)[i * kPage] = 1;
+    double t2 = now_s();
+    munmap(addr, n * kPage);
+    double t3 = now_s();
+    std::printf("map-time: ok %u pages map %.3fs touch %.3fs unmap %.3fs\n", n, t1 - t0, t2 - t1, t3 - t2);
     return 0;
 }
 
@@ -203,10 +232,12 @@ int main(int argc, char** argv) {
     if (cmd == "grant-write" && argc == 4) return cmd_grant_write(number(argv[2]), number(argv[3]));
     if (cmd == "grant-offer" && argc == 5)
         return cmd_grant_offer(number(argv[2]), std::string(argv[3]) == "ro", number(argv[4]));
+    if (cmd == "map-time" && argc == 5)
+        return cmd_map_time(number(argv[2]), number(argv[3]), number(argv[4]));
     if (cmd == "cycles" && argc == 4) return cmd_cycles(number(argv[2]), number(argv[3]));
     std::fprintf(stderr,
                  "usage: hvprobe domctl | foreign DOMID GFN | grant-map DOMID REF ro|rw |\n"
                  "       grant-write DOMID REF | grant-offer DOMID ro|rw SECONDS |\n"
-                 "       cycles N PAGES\n");
+                 "       map-time DOMID GFN N | cycles N PAGES\n");
     return 2;
 }

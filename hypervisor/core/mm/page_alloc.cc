@@ -67,7 +67,7 @@ PAddr PageAllocator::alloc(usize count, usize align_pages) {
                 r.hint = i + count;
                 free_pages_ -= count;
                 PAddr pa = r.base + (u64{i} << kPageShift);
-                __builtin_memset(arch::phys_to_virt(pa), 0, count << kPageShift);
+                arch::zero_pages(arch::phys_to_virt(pa), count << kPageShift);
                 return pa;
             }
         }

@@ -12,4 +12,8 @@ void* phys_to_virt(PAddr pa);
 /// The host physical address of hypervisor pointer `p` (inverse of phys_to_virt).
 PAddr virt_to_phys(const void* p);
 
+/// Zeroes `bytes` (a multiple of the page size) of page-aligned normal memory at `p`: every
+/// page handed to a domain goes through here.
+void zero_pages(void* p, u64 bytes);
+
 }  // namespace hv::arch
