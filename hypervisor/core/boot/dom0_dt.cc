@@ -43,21 +43,20 @@ bool should_drop(const void* fdt, int node, const BootInfo& info) {
     return false;
 }
 
-/// Deletes every node should_drop() names (restarting the walk after each deletion, since
-/// offsets move).
+/// Deletes every node should_drop() names, in one walk: a deleted node's successor moves into
+/// its place, so the walk goes on from the node before it.
 int drop_nodes(void* fdt, const BootInfo& info) {
-    for (bool again = true; again;) {
-        again = false;
-        for (int node = fdt_next_node(fdt, 0, nullptr); node >= 0;
-             node = fdt_next_node(fdt, node, nullptr)) {
-            if (should_drop(fdt, node, info)) {
-                TRY(fdt_del_node(fdt, node));
-                again = true;
-                break;
-            }
+    int prev = 0;
+    int node = fdt_next_node(fdt, 0, nullptr);
+    while (node >= 0) {
+        if (should_drop(fdt, node, info)) {
+            TRY(fdt_del_node(fdt, node));
+        } else {
+            prev = node;
         }
+        node = fdt_next_node(fdt, prev, nullptr);
     }
-    return 0;
+    return node == -FDT_ERR_NOTFOUND ? 0 : node;
 }
 
 int set_u64_pair(void* fdt, int node, const char* name, u64 a, u64 b) {
