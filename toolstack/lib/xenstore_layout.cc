@@ -19,6 +19,12 @@ public:
           ro_{{'n', 0}, {'r', f.domid}},
           rw_{{'n', f.domid}} {}
 
+    std::vector<XsEntry> devices_only() {
+        for (const DiskSpec& d : c_.disks) vbd(d);
+        for (const VifSpec& v : c_.vifs) vif(v);
+        return std::move(out_);
+    }
+
     std::vector<XsEntry> run() {
         domain();
         vm();
@@ -189,6 +195,19 @@ MacAddress default_mac(const Uuid& uuid, uint32_t devid) {
 
 std::vector<XsEntry> xenstore_layout(const DomainConfig& config, const XsDomainFacts& facts) {
     return Layout(config, facts).run();
+}
+
+std::vector<XsEntry> vbd_layout(const DiskSpec& disk, const XsDomainFacts& facts) {
+    DomainConfig one;
+    one.disks = {disk};
+    return Layout(one, facts).devices_only();
+}
+
+std::vector<XsEntry> vif_layout(const VifSpec& vif, const Uuid& uuid, const XsDomainFacts& facts) {
+    DomainConfig one;
+    one.uuid = uuid;
+    one.vifs = {vif};
+    return Layout(one, facts).devices_only();
 }
 
 }  // namespace tessera::toolstack

@@ -215,21 +215,22 @@ Result<void> XenstoreDomains::write_control(DomId dom, const std::string& comman
     return named(path, xs_.write(path, command));
 }
 
-Result<bool> XenstoreDomains::wait_control_ack(DomId dom, std::chrono::milliseconds timeout,
-                                               const std::function<bool()>& stop) {
-    const std::string path = domain_path(dom) + "/control/shutdown";
-    const std::string token = "tessera-xl-ack-" + std::to_string(dom);
+Result<bool> XenstoreDomains::wait_for(const std::string& path, const NodeTest& done,
+                                       std::chrono::milliseconds timeout,
+                                       const std::function<bool()>& stop) {
+    static unsigned serial = 0;
+    const std::string token = "tessera-xl-wait-" + std::to_string(++serial);
     if (auto w = xs_.watch(path, token); !w) return std::unexpected(from_xs(path, w.error()));
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    Result<bool> acked = false;
+    Result<bool> reached = false;
     for (;;) {
         auto value = read(path);
         if (!value) {
-            acked = std::unexpected(value.error());
+            reached = std::unexpected(value.error());
             break;
         }
-        if (!*value || (*value)->empty() || (stop && stop())) {
-            acked = true;
+        if (done(*value) || (stop && stop())) {
+            reached = true;
             break;
         }
         const auto now = std::chrono::steady_clock::now();
@@ -238,7 +239,7 @@ Result<bool> XenstoreDomains::wait_control_ack(DomId dom, std::chrono::milliseco
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
         auto event = xs_.wait_watch_for(std::min(left, std::chrono::milliseconds(1000)));
         if (!event) {
-            acked = std::unexpected(from_xs("xenstore watch", event.error()));
+            reached = std::unexpected(from_xs("xenstore watch", event.error()));
             break;
         }
         // A transport without a descriptor answers at once: do not spin.
@@ -247,7 +248,29 @@ Result<bool> XenstoreDomains::wait_control_ack(DomId dom, std::chrono::milliseco
         }
     }
     (void)xs_.unwatch(path, token);
-    return acked;
+    return reached;
+}
+
+Result<bool> XenstoreDomains::wait_control_ack(DomId dom, std::chrono::milliseconds timeout,
+                                               const std::function<bool()>& stop) {
+    // The guest takes the request by emptying or removing the node.
+    return wait_for(domain_path(dom) + "/control/shutdown",
+                    [](const std::optional<std::string>& v) { return !v || v->empty(); }, timeout,
+                    stop);
+}
+
+Result<std::vector<std::string>> XenstoreDomains::list(const std::string& path) {
+    return named(path, children(xs_, path));
+}
+
+Result<void> XenstoreDomains::remove(std::span<const std::string> paths) {
+    auto r = xs_.transaction([&](xs::TxId tx) -> xs::Result<void> {
+        for (const std::string& path : paths) {
+            if (auto rm = rm_if_present(xs_, path, tx); !rm) return rm;
+        }
+        return {};
+    });
+    return named("xenstore remove", std::move(r));
 }
 
 }  // namespace tessera::toolstack

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     tessera::xl::register_console_command(app);
     tessera::xl::register_vcpu_commands(app);
     tessera::xl::register_host_commands(app);
+    tessera::xl::register_device_commands(app);
     try {
         app.parse(argc, argv);
         if (app.get_subcommands().empty()) {

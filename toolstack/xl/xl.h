@@ -45,6 +45,8 @@ void register_console_command(CLI::App& app);
 void register_vcpu_commands(CLI::App& app);
 /// info, dmesg.
 void register_host_commands(CLI::App& app);
+/// block-attach, block-detach, block-list, network-attach, network-detach, network-list.
+void register_device_commands(CLI::App& app);
 
 /// privcmd alone, for the host-wide commands that need no xenstore (info, dmesg). Fails with
 /// "cannot open /dev/xen/privcmd: ..." where there is no hypervisor.

@@ -44,6 +44,12 @@ inline constexpr uint32_t kConsoleLimit = 1048576;
 /// console, vbd and vif backend directories under /local/domain/BACKEND/backend/, in write order.
 std::vector<XsEntry> xenstore_layout(const DomainConfig& config, const XsDomainFacts& facts);
 
+/// The frontend and backend nodes of one disk or one vif of a running guest (xl block-attach,
+/// network-attach): the same entries xenstore_layout() writes for it at creation. Only
+/// domid and backend_domid of `facts` are used.
+std::vector<XsEntry> vbd_layout(const DiskSpec& disk, const XsDomainFacts& facts);
+std::vector<XsEntry> vif_layout(const VifSpec& vif, const Uuid& uuid, const XsDomainFacts& facts);
+
 /// The MAC a vif without mac= gets: Xen's OUI 00:16:3e, then bytes taken from the domain UUID
 /// and the device number, so a given guest keeps its addresses from one boot to the next.
 MacAddress default_mac(const Uuid& uuid, uint32_t devid);

@@ -48,6 +48,18 @@ public:
     Result<bool> wait_control_ack(DomId dom, std::chrono::milliseconds timeout,
                                   const std::function<bool()>& stop);
 
+    /// A test of a node's value (nullopt: the node does not exist).
+    using NodeTest = std::function<bool(const std::optional<std::string>&)>;
+    /// Watches `path` until `done` holds for its value (true), `stop` says so (true) or
+    /// `timeout` passes (false).
+    Result<bool> wait_for(const std::string& path, const NodeTest& done,
+                          std::chrono::milliseconds timeout,
+                          const std::function<bool()>& stop = {});
+    /// The children of `path`; empty if it does not exist.
+    Result<std::vector<std::string>> list(const std::string& path);
+    /// Removes every path (a missing one is fine), in one transaction.
+    Result<void> remove(std::span<const std::string> paths);
+
 private:
     /// The backend paths of every device the domain's frontends point at.
     Result<std::vector<std::string>> backend_paths(DomId dom);
