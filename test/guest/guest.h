@@ -15,8 +15,11 @@ i64 hypercall(u64 nr, u64 a0 = 0, u64 a1 = 0, u64 a2 = 0, u64 a3 = 0, u64 a4 = 0
 template <typename T>
 u64 ptr(T* p) { return reinterpret_cast<u64>(p); }
 
-/// Finds the PV console ring and its event channel (HVM params); false if there is none.
-bool console_init();
+/// Whether the device tree names a Xen-ABI hypervisor (/hypervisor, "xen,xen").
+bool on_xen(const void* dtb);
+/// Under a hypervisor, the PV console ring and its event channel (HVM params); natively, the
+/// device tree's PL011. False if there is neither.
+bool console_init(const void* dtb, bool xen);
 /// Writes to the PV console ring, waiting for the backend to make room.
 void write(const char* s);
 void write_dec(i64 v);
@@ -31,5 +34,15 @@ inline u64 counter() {
 
 /// SCHEDOP_shutdown with `reason` (SHUTDOWN_*); returns only if the hypervisor refuses.
 i64 shutdown(u32 reason);
+/// Natively: PSCI SYSTEM_OFF through the device tree's conduit.
+[[noreturn]] void system_off(const void* dtb);
+
+/// The "reg" address of the first node compatible with `compat`, entry `index`; 0 if none.
+u64 dt_reg(const void* dtb, const char* compat, int index);
+/// Whether the kernel command line (/chosen/bootargs) has the word `word`.
+bool has_arg(const void* dtb, const char* word);
+
+/// The path-length benchmarks (bench.cc): null hypercall and virtual-timer latency.
+void run_bench(const void* dtb, bool xen);
 
 }  // namespace probe

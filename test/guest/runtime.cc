@@ -1,6 +1,7 @@
 // The probe guest's runtime: hypercalls, the PV console ring (xen/io/console.h), page tables.
 #include "guest.h"
 
+#include <libfdt.h>
 #include <xen/io/console.h>
 
 namespace probe {
@@ -8,6 +9,7 @@ namespace {
 
 constinit xencons_interface* g_cons = nullptr;
 constinit u32 g_cons_port = 0;
+constinit volatile u32* g_pl011 = nullptr;  // natively: the UART (data at 0, flags at 0x18)
 
 u64 get_param(u32 index) {
     xen_hvm_param p{};
@@ -38,7 +40,52 @@ i64 hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4) {
     return static_cast<i64>(x0);
 }
 
-bool console_init() {
+bool on_xen(const void* dtb) {
+    int node = fdt_path_offset(dtb, "/hypervisor");
+    return node >= 0 && fdt_node_check_compatible(dtb, node, "xen,xen") == 0;
+}
+
+u64 dt_reg(const void* dtb, const char* compat, int index) {
+    int node = fdt_node_offset_by_compatible(dtb, -1, compat);
+    int len = 0;
+    const auto* reg = static_cast<const fdt32_t*>(node >= 0 ? fdt_getprop(dtb, node, "reg", &len) : nullptr);
+    if (reg == nullptr || len < (index + 1) * 16) return 0;  // #address-cells = #size-cells = 2
+    return (u64{fdt32_to_cpu(reg[4 * index])} << 32) | fdt32_to_cpu(reg[4 * index + 1]);
+}
+
+bool has_arg(const void* dtb, const char* word) {
+    int chosen = fdt_path_offset(dtb, "/chosen");
+    int len = 0;
+    const char* args = chosen >= 0 ? static_cast<const char*>(fdt_getprop(dtb, chosen, "bootargs", &len)) : nullptr;
+    if (args == nullptr) return false;
+    for (const char* p = args; p < args + len && *p != '\0';) {
+        const char* w = word;
+        const char* q = p;
+        while (*w != '\0' && q < args + len && *q == *w) ++q, ++w;
+        if (*w == '\0' && (q == args + len || *q == ' ' || *q == '\0')) return true;
+        while (p < args + len && *p != ' ' && *p != '\0') ++p;
+        while (p < args + len && *p == ' ') ++p;
+    }
+    return false;
+}
+
+void system_off(const void* dtb) {
+    int psci = fdt_node_offset_by_compatible(dtb, -1, "arm,psci-0.2");
+    const char* method = psci >= 0 ? static_cast<const char*>(fdt_getprop(dtb, psci, "method", nullptr)) : nullptr;
+    register u64 x0 asm("x0") = 0x84000008;  // PSCI SYSTEM_OFF
+    if (method != nullptr && method[0] == 's') {
+        asm volatile("smc #0" : "+r"(x0) :: "memory");
+    } else {
+        asm volatile("hvc #0" : "+r"(x0) :: "memory");
+    }
+    for (;;) asm volatile("wfi");
+}
+
+bool console_init(const void* dtb, bool xen) {
+    if (!xen) {
+        g_pl011 = reinterpret_cast<volatile u32*>(dt_reg(dtb, "arm,pl011", 0));
+        return g_pl011 != nullptr;
+    }
     u64 pfn = get_param(HVM_PARAM_CONSOLE_PFN);
     g_cons_port = static_cast<u32>(get_param(HVM_PARAM_CONSOLE_EVTCHN));
     if (pfn == 0) return false;
@@ -47,6 +94,13 @@ bool console_init() {
 }
 
 void write(const char* s) {
+    if (g_pl011 != nullptr) {
+        for (; *s != '\0'; ++s) {
+            while ((g_pl011[0x18 / 4] & (1u << 5)) != 0) {}  // TXFF
+            g_pl011[0] = static_cast<unsigned char>(*s);
+        }
+        return;
+    }
     if (g_cons == nullptr) return;
     while (*s != '\0') {
         XENCONS_RING_IDX cons = __atomic_load_n(&g_cons->out_cons, __ATOMIC_ACQUIRE);
