@@ -31,6 +31,7 @@ void save(Vcpu& v) {
             irq->active = (lr & kStateActive) != 0;
             irq->in_lr = false;
             irq->repend = false;
+            vgic::mark(v, static_cast<u32>(lr & 0xffffffff));  // read back: look at it again
         }
         gic::write_lr(n, 0);
     }

@@ -25,9 +25,19 @@ Vcpu* spi_target(Domain& d, u32 intid) {
     return &d.vcpus[0];
 }
 
+void mark(Vcpu& v, u32 intid) {
+    if (intid < kNrPrivate) {
+        v.irqs.hint |= 1u << intid;
+    } else {
+        u32 spi = intid - kNrPrivate;
+        v.domain->dist.spi_hint[spi / 64] |= u64{1} << (spi % 64);
+    }
+}
+
 bool inject(Vcpu& v, u32 intid) {
     Irq* irq = irq_of(v, intid);
     if (irq == nullptr) return false;
+    mark(v, intid);
     Vcpu* target = intid < kNrPrivate ? &v : spi_target(*v.domain, intid);
     // If the target's list registers hold this interrupt right now (it runs on another pCPU),
     // reading them back at its next exit must not forget this new edge.
@@ -52,14 +62,33 @@ namespace {
 
 bool presentable(const Irq& irq) { return irq.active || (irq.pending && irq.enabled); }
 
+/// Calls f(intid, irq) for every interrupt `v` could be shown now. This runs on every exit and
+/// almost every interrupt is idle: only those the hints name are looked at, and a hint found
+/// idle is dropped.
 template <typename F>
 void for_each_irq_of(Vcpu& v, F&& f) {
-    for (u32 i = 0; i < kNrPrivate; ++i) f(i, v.irqs.priv[i]);
+    for (u32 h = v.irqs.hint; h != 0; h &= h - 1) {
+        u32 i = static_cast<u32>(__builtin_ctz(h));
+        if (presentable(v.irqs.priv[i])) {
+            f(i, v.irqs.priv[i]);
+        } else if (!v.irqs.priv[i].in_lr) {
+            v.irqs.hint &= ~(1u << i);
+        }
+    }
     Domain& d = *v.domain;
-    for (u32 s = 0; s < d.dist.nr_spis; ++s) {
-        Irq& irq = d.dist.spis[s];
-        if (!presentable(irq)) continue;
-        if (spi_target(d, s + kNrPrivate) == &v) f(s + kNrPrivate, irq);
+    for (u32 w = 0; w * 64 < d.dist.nr_spis; ++w) {
+        for (u64 h = d.dist.spi_hint[w]; h != 0; h &= h - 1) {
+            u32 s = w * 64 + static_cast<u32>(__builtin_ctzll(h));
+            if (s >= d.dist.nr_spis) break;
+            Irq& irq = d.dist.spis[s];
+            if (!presentable(irq)) {
+                // One in another pCPU's list registers comes back (active, say) at that
+                // vCPU's next exit: keep looking at it.
+                if (!irq.in_lr) d.dist.spi_hint[w] &= ~(u64{1} << (s % 64));
+            } else if (spi_target(d, s + kNrPrivate) == &v) {
+                f(s + kNrPrivate, irq);
+            }
+        }
     }
 }
 

@@ -84,7 +84,10 @@ void write_field(Vcpu& v, u32 intid, Irq& irq, Field f, u64 val) {
             if (set) irq.pending = false;
             break;
         case Field::kActSet:
-            if (set) irq.active = true;
+            if (set) {
+                irq.active = true;
+                vgic::mark(v, intid);
+            }
             break;
         case Field::kActClr:
             if (set) irq.active = false;
@@ -239,6 +242,7 @@ bool attach(Domain& d, IPAddr gicd, IPAddr gicr, u32 nr_spis) {
     nr_spis = (nr_spis + 31) / 32 * 32;
     if (nr_spis > kMaxSpis) return false;
     d.dist.nr_spis = nr_spis;
+    for (u64& w : d.dist.spi_hint) w = ~u64{0};  // nothing known yet: look at everything once
     d.gicd_base = gicd;
     d.gicr_base = gicr;
     for (u32 i = 0; i < d.nr_vcpus; ++i) {

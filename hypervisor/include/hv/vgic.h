@@ -35,6 +35,9 @@ struct Irq {
 struct VcpuIrqs {
     Irq priv[kNrPrivate];
     bool sleep = true;  ///< GICR_WAKER.ProcessorSleep
+    /// Bit n: private interrupt n may be pending-and-enabled or active. Set by inject() and
+    /// mark(); cleared when a scan finds the interrupt idle. Every exit scans only these.
+    u32 hint = ~0u;
 };
 
 /// Per-domain distributor state.
@@ -43,6 +46,7 @@ struct DistState {
     bool enabled_grp0 = false;
     u32 nr_spis = 0;          ///< SPIs modelled (multiple of 32)
     Irq spis[kMaxSpis];
+    u64 spi_hint[kMaxSpis / 64 + 1] = {};  ///< as VcpuIrqs::hint, for the SPIs (bit = SPI index)
 };
 
 /// The Irq for INTID `intid` as seen by `v` (nullptr if out of range).
@@ -53,6 +57,10 @@ Vcpu* spi_target(Domain& d, u32 intid);
 
 /// Makes `intid` pending for `v` (edge semantics) and wakes `v`. Returns false if out of range.
 bool inject(Vcpu& v, u32 intid);
+
+/// Records that `intid` may have become presentable (made active or enabled from outside
+/// inject()), so that the next list-register selection looks at it.
+void mark(Vcpu& v, u32 intid);
 
 /// Sets or clears a level-sensitive input.
 void set_level(Vcpu& v, u32 intid, bool asserted);

@@ -2,6 +2,7 @@
 #include "arch/host/fake.h"
 #include "hv/percpu.h"
 #include "hv/sched.h"
+#include "hv/vgic.h"
 #include "world.h"
 
 using namespace hv;
@@ -67,7 +68,7 @@ TEST_CASE("WFI does not block a vCPU with a deliverable interrupt") {
     sched::block(v);
     CHECK(v.state == VcpuState::kBlocked);
     v.state = VcpuState::kRunnable;
-    v.irqs.priv[27].pending = true;  // the timer fired meanwhile
+    REQUIRE(vgic::inject(v, 27));  // the timer fired meanwhile
     sched::block(v);
     CHECK(v.state == VcpuState::kRunnable);
 }

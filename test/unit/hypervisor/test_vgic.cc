@@ -127,6 +127,27 @@ TEST_CASE("list-register selection: active first, then by priority; overflow is 
     CHECK(more);  // 20 still waits
 }
 
+TEST_CASE("selection looks only at hinted interrupts; inject and a guest's ISACTIVER set the hint") {
+    test::TestDomain d(7);
+    Vcpu& v = d.vcpu();
+    for (u32 i = 0; i < 32; ++i) v.irqs.priv[i] = vgic::Irq{};
+    u32 out[4];
+    bool more = false;
+    CHECK(vgic::select_for_lrs(v, out, 4, more) == 0);
+    CHECK(v.irqs.hint == 0);  // everything was found idle
+    v.irqs.priv[27].enabled = true;
+    v.irqs.priv[27].pending = true;  // behind the model's back: not seen
+    CHECK(vgic::select_for_lrs(v, out, 4, more) == 0);
+    v.irqs.priv[27].pending = false;
+    REQUIRE(vgic::inject(v, 27));
+    REQUIRE(vgic::select_for_lrs(v, out, 4, more) == 1);
+    CHECK(out[0] == 27);
+    vgic::mark(v, 30);
+    v.irqs.priv[30].active = true;
+    CHECK(vgic::select_for_lrs(v, out, 4, more) == 2);
+    CHECK(v.irqs.hint == ((1u << 27) | (1u << 30)));
+}
+
 TEST_CASE("an interrupt made pending while another pCPU holds it in a list register is kept") {
     test::TestDomain d(6);
     Vcpu& v = d.vcpu();
