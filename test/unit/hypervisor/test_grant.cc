@@ -144,3 +144,20 @@ TEST_CASE("the hypercall reports per-operation status and never fails the batch 
     CHECK(un[0].status == GNTST_okay);
     CHECK(p.flags(8) == GTF_permit_access);
 }
+
+TEST_CASE("the mapper's maptrack limit: a map past it fails with no_device_space, unmap frees a slot") {
+    Pair p;
+    p.grant(8, 3);
+    p.back->gnttab.max_maptrack = 2;
+    u32 h[3] = {};
+    u64 bus = 0;
+    REQUIRE(grant::map(*p.back, {5, 8, true}, 0x70000, h[0], bus) == GNTST_okay);
+    REQUIRE(grant::map(*p.back, {5, 8, true}, 0x70001, h[1], bus) == GNTST_okay);
+    CHECK(grant::map(*p.back, {5, 8, true}, 0x70002, h[2], bus) == GNTST_no_device_space);
+    CHECK_FALSE(p.back->p2m.lookup(IPAddr(u64{0x70002} << kPageShift)).valid());
+    REQUIRE(grant::unmap(*p.back, h[0], 0x70000) == GNTST_okay);
+    REQUIRE(grant::map(*p.back, {5, 8, true}, 0x70002, h[2], bus) == GNTST_okay);
+    REQUIRE(grant::unmap(*p.back, h[1], 0x70001) == GNTST_okay);
+    REQUIRE(grant::unmap(*p.back, h[2], 0x70002) == GNTST_okay);
+    CHECK(p.flags(8) == GTF_permit_access);
+}
