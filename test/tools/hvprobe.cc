@@ -1,17 +1,14 @@
-// hvprobe: raw hypercalls and grant operations from a guest's user space, for the end-to-end
+// hvprobe: grant operations and raw domctl cycles from a guest's user space, for the end-to-end
 // tests of the hypervisor's checks (test/qemu/test_domu.py). Each command prints one line
 // "<what>: ok ..." or "<what>: error <errno> (<name>)" and exits 0 either way, so that the
 // test, not this tool, decides what was expected. Debian's kernel refuses privcmd hypercalls
-// in an unprivileged domain (its privcmd restricts itself there), so the hypercall commands
-// are for dom0; what a domU must be refused is checked by the probe guest (test/guest).
+// in an unprivileged domain (its privcmd restricts itself there), so `cycles` is for dom0;
+// what a domU must be refused is checked by the probe guest (test/guest).
 //
-//   hvprobe domctl                   XEN_DOMCTL_getdomaininfo through privcmd
-//   hvprobe foreign DOMID GFN        map another domain's page (privcmd MMAPBATCH_V2)
 //   hvprobe grant-map DOMID REF ro|rw   map a grant through gntdev and read its first bytes
 //   hvprobe grant-write DOMID REF    map a grant read-write and write to it
 //   hvprobe grant-offer DOMID ro|rw SECONDS   grant a page holding "tessera-grant" (gntalloc),
 //                                    print its reference, keep it for SECONDS
-//   hvprobe map-time DOMID GFN N     time mapping N frames of a domain in one batch, and unmapping
 //   hvprobe cycles N PAGES           N times: createdomain, max_mem, populate PAGES frames,
 //                                    destroydomain (raw domctls, no toolstack); prints the
 //                                    host's free pages before and after
@@ -51,62 +48,6 @@ int open_dev(const char* path) {
         std::exit(2);
     }
     return fd;
-}
-
-int cmd_domctl() {
-    int fd = open_dev("/dev/xen/privcmd");
-    void* buf = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, open_dev("/dev/xen/hypercall"), 0);
-    if (buf == MAP_FAILED) return report_errno("hypercall buffer", errno);
-    auto* op = static_cast<xen_domctl*>(buf);
-    std::memset(op, 0, sizeof *op);
-    op->cmd = XEN_DOMCTL_getdomaininfo;
-    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-    op->domain = 0;
-    privcmd_hypercall_t call{__HYPERVISOR_domctl, {reinterpret_cast<__u64>(op), 0, 0, 0, 0}};
-    long rc = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &call);
-    if (rc < 0) return report_errno("domctl", errno);
-    std::printf("domctl: ok domain %u\n", op->domain);
-    return 0;
-}
-
-int cmd_foreign(unsigned domid, unsigned long gfn) {
-    int fd = open_dev("/dev/xen/privcmd");
-    void* addr = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (addr == MAP_FAILED) return report_errno("foreign mmap", errno);
-    xen_pfn_t frame = gfn;
-    int err = 0;
-    privcmd_mmapbatch_v2_t batch{1, static_cast<domid_t>(domid), reinterpret_cast<__u64>(addr), &frame, &err};
-    if (ioctl(fd, IOCTL_PRIVCMD_MMAPBATCH_V2, &batch) < 0)
-        return report_errno("foreign", err != 0 ? -err : errno);
-    std::printf("foreign: ok first word %08x\n", *static_cast<volatile unsigned*>(addr));
-    return 0;
-}
-
-double now_s() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-/// Times one MMAPBATCH_V2 of `n` frames from `gfn` on and their munmap (toolstack cost).
-int cmd_map_time(unsigned domid, unsigned long gfn, unsigned n) {
-    int fd = open_dev("/dev/xen/privcmd");
-    double t0 = now_s();
-    void* addr = mmap(nullptr, n * kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (addr == MAP_FAILED) return report_errno("map-time mmap", errno);
-    std::vector<xen_pfn_t> frames(n);
-    std::vector<int> errs(n);
-    for (unsigned i = 0; i < n; ++i) frames[i] = gfn + i;
-    privcmd_mmapbatch_v2_t batch{n, static_cast<domid_t>(domid), reinterpret_cast<__u64>(addr),
-                                 frames.data(), errs.data()};
-    if (ioctl(fd, IOCTL_PRIVCMD_MMAPBATCH_V2, &batch) < 0) return report_errno("map-time", errno);
-    double t1 = now_s();
-    for (unsigned i = 0; i < n; ++i) static_cast<volatile char*>(addr)[i * kPage] = 1;
-    double t2 = now_s();
-    munmap(addr, n * kPage);
-    double t3 = now_s();
-    std::printf("map-time: ok %u pages map %.3fs touch %.3fs unmap %.3fs\n", n, t1 - t0, t2 - t1, t3 - t2);
-    return 0;
 }
 
 /// Maps one grant through gntdev; returns the mapping or nullptr (after printing why).
@@ -225,19 +166,15 @@ unsigned long number(const char* s) { return std::strtoul(s, nullptr, 0); }
 
 int main(int argc, char** argv) {
     std::string cmd = argc > 1 ? argv[1] : "";
-    if (cmd == "domctl" && argc == 2) return cmd_domctl();
-    if (cmd == "foreign" && argc == 4) return cmd_foreign(number(argv[2]), number(argv[3]));
     if (cmd == "grant-map" && argc == 5)
         return cmd_grant_map(number(argv[2]), number(argv[3]), std::string(argv[4]) == "ro");
     if (cmd == "grant-write" && argc == 4) return cmd_grant_write(number(argv[2]), number(argv[3]));
     if (cmd == "grant-offer" && argc == 5)
         return cmd_grant_offer(number(argv[2]), std::string(argv[3]) == "ro", number(argv[4]));
-    if (cmd == "map-time" && argc == 5)
-        return cmd_map_time(number(argv[2]), number(argv[3]), number(argv[4]));
     if (cmd == "cycles" && argc == 4) return cmd_cycles(number(argv[2]), number(argv[3]));
     std::fprintf(stderr,
-                 "usage: hvprobe domctl | foreign DOMID GFN | grant-map DOMID REF ro|rw |\n"
+                 "usage: hvprobe grant-map DOMID REF ro|rw |\n"
                  "       grant-write DOMID REF | grant-offer DOMID ro|rw SECONDS |\n"
-                 "       map-time DOMID GFN N | cycles N PAGES\n");
+                 "       cycles N PAGES\n");
     return 2;
 }

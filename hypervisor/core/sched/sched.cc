@@ -73,16 +73,16 @@ void put_down_current(PerCpu& c) {
 
 u32 load_of(u32 pcpu) { return cpu(pcpu).nr_runq; }
 
-/// The allowed pCPU for `v` with the fewest vCPUs (or, under sched=null, with no owner),
-/// preferring its soft affinity; -1 if none.
-i32 choose_pcpu(const Vcpu& v) {
+/// The allowed pCPU for `v` with the fewest vCPUs (only ownerless ones if `free_only`, for
+/// sched=null), preferring its soft affinity; -1 if none.
+i32 choose_pcpu(const Vcpu& v, bool free_only) {
     u64 allowed = v.hard_affinity & online_mask();
     const u64 masks[] = {allowed & v.soft_affinity, allowed};
     for (u64 mask : masks) {
         i32 best = -1;
         for (u32 p = 0; p < nr_cpus(); ++p) {
             if (((mask >> p) & 1) == 0 || load_of(p) >= PerCpu::kMaxRunnable) continue;
-            if (g_null_sched && cpu(p).owner != nullptr) continue;
+            if (free_only && cpu(p).owner != nullptr) continue;
             if (best < 0 || load_of(p) < load_of(static_cast<u32>(best))) best = static_cast<i32>(p);
         }
         if (best >= 0) return best;
@@ -154,12 +154,8 @@ u64 online_mask() {
 }
 
 bool place(Vcpu& v) {
-    i32 p = choose_pcpu(v);
-    if (p < 0 && g_null_sched) {  // no free pCPU: wait on the least loaded allowed one
-        g_null_sched = false;
-        p = choose_pcpu(v);
-        g_null_sched = true;
-    }
+    i32 p = choose_pcpu(v, g_null_sched);
+    if (p < 0 && g_null_sched) p = choose_pcpu(v, false);  // none free: wait on the least loaded
     return p >= 0 && add(v, static_cast<u32>(p));
 }
 
