@@ -7,11 +7,17 @@ Scenarios:
          runs alternated Tessera/Xen; median, min, max and the ratio
   paths  null hypercall and timer-interrupt path lengths from the probe guest under -icount
          (scripts/lib/bench_paths.py)
-  create xl create -c to the guest's init marker, and xl destroy (scripts/lib/bench_create.py;
-         Tessera only: the Xen side with Debian's own xl is not built yet)
-  xenstore, blk, net: not yet (their components have not landed)
+  create xl create -c to the guest's init marker, and xl destroy (`destroy` names the same
+         runs): Tessera with our xl, Xen 4.17 with Debian's own xl (scripts/lib/bench_create.py)
+  xenstore
+         our xenstore benchmark client in dom0 against our xenstored on Tessera and Debian's C
+         xenstored on Xen 4.17 (scripts/lib/bench_xenstore.py)
+  blk, net: not yet (their components have not landed)
 
-Prints a Markdown table and writes build/bench/<scenario>.json."""
+The dom0 scenarios boot the same dom0 kernel, modules, busybox and init on both; the Xen side's
+initramfs adds Debian's Xen userspace (scripts/lib/bench_images.py, scripts/images/xen-dom0).
+
+Prints a Markdown table and writes build/bench/<scenario>.json. See docs/bench.md."""
 import argparse
 import glob
 import json
@@ -24,9 +30,11 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "qemu"))
 from harness import BUILD, CACHE, ROOT, Config, HarnessError, Machine, Paths  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_images import XEN_IMAGE, NotYet  # noqa: E402
+
 BENCH_DIR = os.path.join(BUILD, "bench")
-XEN_IMAGE = os.path.join(CACHE, "xen", "boot", "xen-4.17-arm64")
-NOT_YET = ("xenstore", "blk", "net")
+NOT_YET = {"blk": "the block backend has not landed", "net": "the network backend has not landed"}
 
 
 def table(rows, header):
@@ -108,31 +116,52 @@ def scenario_create(args):
     return run(args, table, save)
 
 
+def scenario_xenstore(args):
+    from bench_xenstore import scenario_xenstore as run
+    return run(args, table, save)
+
+
 SCENARIOS = {"size": scenario_size, "boot": scenario_boot, "paths": scenario_paths,
-             "create": scenario_create}
+             "create": scenario_create, "destroy": scenario_create, "xenstore": scenario_xenstore}
+DEFAULT = ["size", "boot", "paths", "create", "xenstore", "blk", "net"]
 
 
 def main():
     ap = argparse.ArgumentParser(prog="scripts/bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenarios", nargs="*", help="default: all")
-    ap.add_argument("--runs", type=int, default=3, help="runs per hypervisor (default 3)")
+    ap.add_argument("--runs", type=int, default=3, help="runs (boots) per hypervisor, alternated (default 3)")
     ap.add_argument("--cpus", type=int, default=2, help="pCPUs given to QEMU (default 2)")
+    ap.add_argument("--creates", type=int, default=2,
+                    help="create/destroy cycles per boot in the create scenario (default 2)")
+    ap.add_argument("--xs-ops", type=int, default=200,
+                    help="operations per client per test in the xenstore scenario (default 200)")
     ap.add_argument("--quick", action="store_true", help="only the size scenario (for CI)")
     args = ap.parse_args()
-    names = ["size"] if args.quick else (args.scenarios or list(SCENARIOS) + list(NOT_YET))
+    names = ["size"] if args.quick else (args.scenarios or DEFAULT)
+    for name in names:
+        if name not in SCENARIOS and name not in NOT_YET:
+            known = ", ".join(DEFAULT + ["destroy"])
+            sys.exit(f"scripts/bench: unknown scenario {name}; known: {known}")
     start = time.monotonic()
+    done, failed = set(), []
     for name in names:
         if name in NOT_YET:
-            print(f"\n### {name}\n\nnot yet")
+            print(f"\n### {name}\n\nnot yet: {NOT_YET[name]}")
             continue
-        if name not in SCENARIOS:
-            sys.exit(f"scripts/bench: unknown scenario {name}")
+        if SCENARIOS[name] in done:  # destroy and create are the same runs
+            continue
+        done.add(SCENARIOS[name])
         try:
             SCENARIOS[name](args)
+        except NotYet as e:
+            print(f"\n### {name}\n\nnot yet: {e}")
         except HarnessError as e:
-            sys.exit(f"scripts/bench: {name}: {e}")
+            print(f"scripts/bench: {name}: {e}", file=sys.stderr)
+            failed.append(name)
     print(f"\nbench took {time.monotonic() - start:.0f}s")
+    if failed:
+        sys.exit(f"scripts/bench: failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
