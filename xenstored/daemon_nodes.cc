@@ -65,14 +65,9 @@ int Daemon::do_directory(Request& r) {
     OpContext ctx{tree(r), r.who, quota_, r.changes};
     const Node* node = nullptr;
     if (const int err = op_directory(ctx, path, node)) return err;
-    std::string out;
-    for (const auto& c : node->children) {
-        out.append(c);
-        out.push_back('\0');
-    }
     // A listing too long for one message is only available through DIRECTORY_PART.
-    if (out.size() > xs::kPayloadMax) return E2BIG;
-    r.reply = std::move(out);
+    if (node->children.bytes().size() > xs::kPayloadMax) return E2BIG;
+    r.reply = node->children.bytes();
     return 0;
 }
 
@@ -89,8 +84,7 @@ int Daemon::do_directory_part(Request& r) {
     if (const int err = op_directory(ctx, path, node)) return err;
     std::string gen = std::to_string(node->generation);
     gen.push_back('\0');
-    std::size_t total = 0;
-    for (const auto& c : node->children) total += c.size() + 1;
+    const std::size_t total = node->children.bytes().size();
     if (*offset > total) return EINVAL;
     const std::size_t room = xs::kPayloadMax - gen.size() - 1;
     std::string list;

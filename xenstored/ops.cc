@@ -47,13 +47,13 @@ int create(OpContext& ctx, const std::string& path, std::string_view value) {
     // Link the top missing node into its existing parent first.
     const std::string& top = missing.back();
     Node parent = *anchor;
-    parent.children.emplace_back(basename_of(top));
+    parent.children.add(basename_of(top));
     if (too_big(ctx, parent)) return ENOSPC;
     ctx.tree.put(std::string(parent_of(top)), std::move(parent));
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
         Node n{{}, perms, {}, 0};
         if (*it == path) n.value = value;
-        if (std::next(it) != missing.rend()) n.children.emplace_back(basename_of(*std::next(it)));
+        if (std::next(it) != missing.rend()) n.children.add(basename_of(*std::next(it)));
         ctx.tree.put(*it, std::move(n));
     }
     ctx.changes.push_back(Change{path, false, perms});
@@ -126,8 +126,7 @@ int op_rm(OpContext& ctx, const std::string& path) {
     const Node* parent = ctx.tree.find(parent_path);
     if (parent == nullptr) return EINVAL;
     Node updated_parent = *parent;
-    auto& kids = updated_parent.children;
-    kids.erase(std::remove(kids.begin(), kids.end(), basename_of(path)), kids.end());
+    updated_parent.children.remove(basename_of(path));
     remove_subtree(ctx, path);
     // The removed node itself fires recursive watches too (not only exact ones).
     for (auto& c : ctx.changes) {

@@ -2,6 +2,7 @@
 // domain not listed gets; later entries grant n(one)/r(ead)/w(rite)/b(oth) to single domains.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,7 +27,8 @@ struct Perm {
     bool operator==(const Perm&) const = default;
 };
 
-using Perms = std::vector<Perm>;
+/// Nearly every node has one entry (its owner): kept inline, no allocation.
+using Perms = boost::container::small_vector<Perm, 1>;
 
 /// Parse one "r5"-style entry; nullopt if malformed.
 std::optional<Perm> parse_perm(std::string_view text);

@@ -7,9 +7,7 @@
 namespace tessera::xenstored {
 
 std::size_t Node::accounted_size() const {
-    std::size_t n = value.size() + perms.size() * sizeof(Perm);
-    for (const auto& c : children) n += c.size() + 1;
-    return n;
+    return value.size() + perms.size() * sizeof(Perm) + children.bytes().size();
 }
 
 Store::Store() {
@@ -63,7 +61,7 @@ bool Store::restore_linked(const std::string& path, Node node) {
     }
     const auto parent = nodes_.find(std::string(parent_of(path)));
     if (parent == nodes_.end() || nodes_.contains(path)) return false;
-    parent->second.children.emplace_back(basename_of(path));
+    parent->second.children.add(basename_of(path));
     restore(path, std::move(node));
     return true;
 }
@@ -93,8 +91,9 @@ void Store::walk(const std::function<void(const std::string&, const Node&)>& fn)
         const auto it = nodes_.find(path);
         if (it == nodes_.end()) continue;
         fn(path, it->second);
-        const auto& kids = it->second.children;
-        for (auto k = kids.rbegin(); k != kids.rend(); ++k) stack.push_back(child_path(path, *k));
+        const std::size_t first = stack.size();
+        for (const auto k : it->second.children) stack.push_back(child_path(path, k));
+        std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(first), stack.end());
     }
 }
 
@@ -104,13 +103,13 @@ std::string Store::check() const {
         ++owned[node.owner()];
         if (node.perms.empty()) return path + ": no permissions";
         for (const auto& c : node.children) {
-            if (!nodes_.contains(child_path(path, c))) return path + ": missing child " + c;
+            if (!nodes_.contains(child_path(path, c)))
+                return path + ": missing child " + std::string(c);
         }
         if (path == "/") continue;
         const auto parent = nodes_.find(std::string(parent_of(path)));
         if (parent == nodes_.end()) return path + ": missing parent";
-        const auto& pk = parent->second.children;
-        if (std::find(pk.begin(), pk.end(), basename_of(path)) == pk.end())
+        if (!parent->second.children.contains(basename_of(path)))
             return path + ": not listed by parent";
     }
     for (const auto& [id, n] : owned) {

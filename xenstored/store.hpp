@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "child_list.hpp"
 #include "perms.hpp"
 
 namespace tessera::xenstored {
@@ -16,7 +17,7 @@ namespace tessera::xenstored {
 struct Node {
     std::string value;
     Perms perms;
-    std::vector<std::string> children;  ///< names, in creation order
+    ChildList children;                 ///< names, in creation order
     std::uint64_t generation = 0;       ///< bumped on every change (DIRECTORY_PART, conflicts)
 
     /// Bytes counted against the entry-size quota: value, child names and permissions.

@@ -4,12 +4,13 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/read.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
+#include <array>
 #include <filesystem>
+#include <span>
 
 namespace tessera::xenstored {
 
@@ -20,19 +21,31 @@ namespace {
 
 /// Requests a socket client may have in flight before we stop reading from it.
 constexpr std::size_t kSocketOutstanding = 1024;
+/// Queued messages handed to one sendmsg.
+constexpr std::size_t kGather = 16;
 
+// The socket is non-blocking and the io_context runs on one thread, so a session needs few
+// system calls a request: the reader reads when epoll says readable (no speculative read that
+// fails with EAGAIN after every request), handles every message it got, then writes all the
+// replies in one sendmsg itself. Only when the socket is full does the writer coroutine wait
+// for room. Output queued from elsewhere (watch events) is flushed from a posted handler.
 struct Session {
     Session(Socket s, std::shared_ptr<Connection> c)
         : socket(std::move(s)),
           conn(std::move(c)),
           wake_writer(socket.get_executor(), asio::steady_timer::time_point::max()),
-          wake_reader(socket.get_executor(), asio::steady_timer::time_point::max()) {}
+          wake_reader(socket.get_executor(), asio::steady_timer::time_point::max()) {
+        socket.non_blocking(true);
+    }
 
     Socket socket;
     std::shared_ptr<Connection> conn;
-    asio::steady_timer wake_writer;
-    asio::steady_timer wake_reader;
+    asio::steady_timer wake_writer;  // cancelled when the writer must wait for room
+    asio::steady_timer wake_reader;  // cancelled when replies were written
     bool done = false;
+    bool in_batch = false;       // the reader is handling messages; it flushes after them
+    bool flush_posted = false;   // a flush handler is queued
+    bool write_blocked = false;  // the socket is full; the writer owns the output
 
     void finish(Daemon& daemon) {
         if (done) return;
@@ -43,16 +56,73 @@ struct Session {
         wake_writer.cancel();
         wake_reader.cancel();
     }
+
+    /// Writes as much queued output as the socket takes now. When it is full, hands over to
+    /// the writer coroutine.
+    void flush(Daemon& daemon) {
+        if (done || write_blocked) return;
+        auto& out = conn->output();
+        while (!out.empty()) {
+            std::array<asio::const_buffer, kGather> bufs;
+            std::size_t n = 0;
+            for (; n < out.size() && n < kGather; ++n)
+                bufs[n] = asio::buffer(out[n]) + (n == 0 ? conn->front_offset() : 0);
+            boost::system::error_code ec;
+            std::size_t written = socket.write_some(std::span(bufs.data(), n), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                write_blocked = true;
+                wake_writer.cancel();
+                return;
+            }
+            if (ec) {
+                finish(daemon);
+                return;
+            }
+            while (written > 0) {
+                const std::size_t left = out.front().size() - conn->front_offset();
+                if (written < left) {
+                    conn->front_offset() += written;
+                    break;
+                }
+                written -= left;
+                conn->pop_front();
+            }
+        }
+        if (conn->closing()) finish(daemon);
+    }
 };
+
+void on_output(const std::weak_ptr<Session>& weak, Daemon& daemon) {
+    auto s = weak.lock();
+    if (!s || s->in_batch || s->flush_posted || s->write_blocked) return;
+    s->flush_posted = true;
+    asio::post(s->socket.get_executor(), [weak, &daemon] {
+        if (auto p = weak.lock()) {
+            p->flush_posted = false;
+            p->flush(daemon);
+        }
+    });
+}
 
 asio::awaitable<void> reader(std::shared_ptr<Session> s, Daemon& daemon) {
     xs::StreamDecoder decoder;
     char buf[8192];
     boost::system::error_code ec;
+    bool maybe_more = true;  // the last read filled the buffer: read again before waiting
     while (!s->done) {
-        const std::size_t n = co_await s->socket.async_read_some(
-            asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec || s->done) break;
+        if (!maybe_more) {
+            co_await s->socket.async_wait(Socket::wait_read,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+            if (ec || s->done) break;
+        }
+        const std::size_t n = s->socket.read_some(asio::buffer(buf), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            maybe_more = false;
+            continue;
+        }
+        if (ec || s->done) break;  // end of file included
+        maybe_more = n == sizeof buf;
+        s->in_batch = true;
         std::size_t used = 0;
         while (used < n && !s->done) {
             used += decoder.feed(std::span<const char>(buf + used, n - used));
@@ -62,37 +132,37 @@ asio::awaitable<void> reader(std::shared_ptr<Session> s, Daemon& daemon) {
             }
             if (decoder.status() != xs::StreamDecoder::Status::kMessage) continue;
             daemon.handle(*s->conn, decoder.take());
-            if (s->conn->closing()) s->finish(daemon);
+            if (s->conn->closing()) s->flush(daemon);
             // A client that does not read its replies stops being read from.
             while (!s->done && s->conn->pending_replies() >= kSocketOutstanding) {
+                s->flush(daemon);
+                if (s->done || s->conn->pending_replies() < kSocketOutstanding) break;
                 s->wake_reader.expires_at(asio::steady_timer::time_point::max());
                 co_await s->wake_reader.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             }
         }
+        s->in_batch = false;
+        s->flush(daemon);
     }
     s->finish(daemon);
 }
 
+/// Waits for room in a full socket and writes the rest; idle otherwise.
 asio::awaitable<void> writer(std::shared_ptr<Session> s, Daemon& daemon) {
     boost::system::error_code ec;
     while (!s->done) {
-        auto& out = s->conn->output();
-        while (!out.empty() && !s->done) {
-            co_await asio::async_write(s->socket, asio::buffer(out.front()),
-                                       asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) {
-                s->finish(daemon);
-                co_return;
-            }
-            s->conn->pop_front();
+        if (!s->write_blocked) {
+            s->wake_writer.expires_at(asio::steady_timer::time_point::max());
+            co_await s->wake_writer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
         }
-        if (s->conn->closing()) {
-            s->finish(daemon);
-            co_return;
-        }
-        s->wake_writer.expires_at(asio::steady_timer::time_point::max());
-        co_await s->wake_writer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await s->socket.async_wait(Socket::wait_write,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        s->write_blocked = false;
+        s->flush(daemon);
     }
+    s->finish(daemon);
 }
 
 asio::local::stream_protocol::acceptor make_acceptor(asio::io_context& io,
@@ -126,9 +196,7 @@ void UnixServer::start() {
                 auto conn = daemon_.add_connection(Connection::Kind::kSocket, domid_);
                 auto s = std::make_shared<Session>(std::move(sock), conn);
                 std::weak_ptr<Session> weak = s;
-                conn->on_output = [weak] {
-                    if (auto p = weak.lock()) p->wake_writer.cancel();
-                };
+                conn->on_output = [weak, this] { on_output(weak, daemon_); };
                 conn->on_room = [weak] {
                     if (auto p = weak.lock()) p->wake_reader.cancel();
                 };
