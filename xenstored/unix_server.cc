@@ -11,6 +11,7 @@
 #include <array>
 #include <filesystem>
 #include <span>
+#include <vector>
 
 namespace tessera::xenstored {
 
@@ -28,11 +29,24 @@ constexpr std::size_t kGather = 16;
 // system calls a request: the reader reads when epoll says readable (no speculative read that
 // fails with EAGAIN after every request), handles every message it got, then writes all the
 // replies in one sendmsg itself. Only when the socket is full does the writer coroutine wait
-// for room. Output queued from elsewhere (watch events) is flushed from a posted handler.
+// for room. Output that a batch queues for other clients (watch events) is written when the
+// batch ends too; output queued outside any batch is flushed from a posted handler.
+struct Session;
+
+}  // namespace
+
+struct UnixServer::Dispatch {
+    bool active = false;                      // a reader is handling a batch right now
+    std::vector<std::weak_ptr<Session>> dirty;  // others' output queued during the batch
+};
+
+namespace {
+
 struct Session {
-    Session(Socket s, std::shared_ptr<Connection> c)
+    Session(Socket s, std::shared_ptr<Connection> c, UnixServer::Dispatch& d)
         : socket(std::move(s)),
           conn(std::move(c)),
+          dispatch(d),
           wake_writer(socket.get_executor(), asio::steady_timer::time_point::max()),
           wake_reader(socket.get_executor(), asio::steady_timer::time_point::max()) {
         socket.non_blocking(true);
@@ -40,11 +54,13 @@ struct Session {
 
     Socket socket;
     std::shared_ptr<Connection> conn;
+    UnixServer::Dispatch& dispatch;
     asio::steady_timer wake_writer;  // cancelled when the writer must wait for room
     asio::steady_timer wake_reader;  // cancelled when replies were written
     bool done = false;
     bool in_batch = false;       // the reader is handling messages; it flushes after them
     bool flush_posted = false;   // a flush handler is queued
+    bool dirty = false;          // listed in dispatch.dirty
     bool write_blocked = false;  // the socket is full; the writer owns the output
 
     void finish(Daemon& daemon) {
@@ -95,6 +111,13 @@ struct Session {
 void on_output(const std::weak_ptr<Session>& weak, Daemon& daemon) {
     auto s = weak.lock();
     if (!s || s->in_batch || s->flush_posted || s->write_blocked) return;
+    if (s->dispatch.active) {  // another client's batch: written when it ends
+        if (!s->dirty) {
+            s->dirty = true;
+            s->dispatch.dirty.push_back(weak);
+        }
+        return;
+    }
     s->flush_posted = true;
     asio::post(s->socket.get_executor(), [weak, &daemon] {
         if (auto p = weak.lock()) {
@@ -102,6 +125,26 @@ void on_output(const std::weak_ptr<Session>& weak, Daemon& daemon) {
             p->flush(daemon);
         }
     });
+}
+
+void begin_batch(Session& s) {
+    s.in_batch = true;
+    s.dispatch.active = true;
+}
+
+/// Ends the running batch: writes this client's replies, then what the batch queued for others.
+void end_batch(Session& s, Daemon& daemon) {
+    s.in_batch = false;
+    s.dispatch.active = false;
+    s.flush(daemon);
+    auto dirty = std::move(s.dispatch.dirty);
+    s.dispatch.dirty.clear();
+    for (const auto& weak : dirty) {
+        if (auto other = weak.lock()) {
+            other->dirty = false;
+            other->flush(daemon);
+        }
+    }
 }
 
 asio::awaitable<void> reader(std::shared_ptr<Session> s, Daemon& daemon) {
@@ -122,7 +165,7 @@ asio::awaitable<void> reader(std::shared_ptr<Session> s, Daemon& daemon) {
         }
         if (ec || s->done) break;  // end of file included
         maybe_more = n == sizeof buf;
-        s->in_batch = true;
+        begin_batch(*s);
         std::size_t used = 0;
         while (used < n && !s->done) {
             used += decoder.feed(std::span<const char>(buf + used, n - used));
@@ -135,14 +178,17 @@ asio::awaitable<void> reader(std::shared_ptr<Session> s, Daemon& daemon) {
             if (s->conn->closing()) s->flush(daemon);
             // A client that does not read its replies stops being read from.
             while (!s->done && s->conn->pending_replies() >= kSocketOutstanding) {
-                s->flush(daemon);
-                if (s->done || s->conn->pending_replies() < kSocketOutstanding) break;
+                end_batch(*s, daemon);  // never suspended inside a batch
+                if (s->done || s->conn->pending_replies() < kSocketOutstanding) {
+                    begin_batch(*s);
+                    break;
+                }
                 s->wake_reader.expires_at(asio::steady_timer::time_point::max());
                 co_await s->wake_reader.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                begin_batch(*s);
             }
         }
-        s->in_batch = false;
-        s->flush(daemon);
+        end_batch(*s, daemon);
     }
     s->finish(daemon);
 }
@@ -179,7 +225,13 @@ asio::local::stream_protocol::acceptor make_acceptor(asio::io_context& io,
 }  // namespace
 
 UnixServer::UnixServer(asio::io_context& io, Daemon& daemon, const std::string& path, DomId domid)
-    : io_(io), daemon_(daemon), acceptor_(make_acceptor(io, path)), domid_(domid) {}
+    : io_(io),
+      daemon_(daemon),
+      acceptor_(make_acceptor(io, path)),
+      domid_(domid),
+      dispatch_(std::make_unique<Dispatch>()) {}
+
+UnixServer::~UnixServer() = default;
 
 void UnixServer::start() {
     asio::co_spawn(
@@ -194,7 +246,7 @@ void UnixServer::start() {
                     continue;
                 }
                 auto conn = daemon_.add_connection(Connection::Kind::kSocket, domid_);
-                auto s = std::make_shared<Session>(std::move(sock), conn);
+                auto s = std::make_shared<Session>(std::move(sock), conn, *dispatch_);
                 std::weak_ptr<Session> weak = s;
                 conn->on_output = [weak, this] { on_output(weak, daemon_); };
                 conn->on_room = [weak] {
