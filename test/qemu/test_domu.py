@@ -164,7 +164,8 @@ def two_vcpu_guest_and_grants():
 
 def create_destroy_cycles_leak_nothing():
     """Twenty `xl create`/`xl destroy` cycles (TESSERA_DOMU_CYCLES changes the count): free
-    memory and the xenstore tree come back exactly."""
+    memory and the xenstore tree come back exactly (the whole tree compared
+    with the one after the first cycle)."""
     with Machine("domu-cycles", Config(cpus=2, mem_mb=1024, hv_args="dom0_mem=512M")) as m:
         m.wait_shell(240)
         write_cfg(m, "/tmp/c.cfg", "cyc")
@@ -172,12 +173,21 @@ def create_destroy_cycles_leak_nothing():
         # Guests' directories under /local/domain (dom0's own "0" may appear once xl runs).
         guest_dirs = "tessera-xenstore ls /local/domain 2>/dev/null | grep -vx 0 | tr '\\n' ' '; true"
         nodes0 = m.check(guest_dirs)
-        for _ in range(int(os.environ.get("TESSERA_DOMU_CYCLES", "20"))):
+        cycles = int(os.environ.get("TESSERA_DOMU_CYCLES", "20"))
+        tree0 = None
+        for i in range(cycles):
             m.check("xl create -p /tmp/c.cfg", timeout=400)
             m.check("xl destroy cyc", timeout=120)
+            if i == 0:  # the whole tree after one cycle (xl adds dom0's own nodes once)
+                tree0 = m.check("tessera-xenstore tree /").splitlines()
         assert free_memory(m) == free0
         nodes = m.check(guest_dirs)
         assert nodes == nodes0, f"xenstore /local/domain left behind: {nodes!r} (was {nodes0!r})"
+        tree = m.check("tessera-xenstore tree /").splitlines()
+        assert "/local/domain" in tree0 and "/vm" in tree0, tree0
+        extra, gone = sorted(set(tree) - set(tree0)), sorted(set(tree0) - set(tree))
+        assert not extra and not gone, \
+            f"xenstore changed over {cycles - 1} cycles: left behind {extra}, lost {gone}"
         assert list(domains(m)) == ["Domain-0"]
         assert m.poweroff() == 0
 

@@ -1,5 +1,6 @@
 // tessera-xenstore: a small xenstore client for dom0 shells and tests, over libs/xs.
-// Usage: tessera-xenstore read PATH | write PATH VALUE | ls PATH | rm PATH | exists PATH
+// Usage: tessera-xenstore read PATH | write PATH VALUE | ls PATH | tree PATH | rm PATH |
+//        exists PATH   (tree: every node under PATH, one path a line, depth first)
 // It talks to xenstored's socket, or with --xenbus through the dom0 kernel's /dev/xen/xenbus
 // (which relays over the kernel's own xenstore ring).
 #include <cstdio>
@@ -17,9 +18,23 @@ int fail(const std::string& what, const tessera::xs::Error& e) {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: tessera-xenstore [--xenbus] read PATH | write PATH VALUE | ls PATH | rm PATH | "
-                 "exists PATH\n");
+                 "usage: tessera-xenstore [--xenbus] read PATH | write PATH VALUE | ls PATH | "
+                 "tree PATH | rm PATH | exists PATH\n");
     return 2;
+}
+
+/// Prints path and every node below it; false (after a message) when a listing fails.
+bool print_tree(tessera::xs::Client& c, const std::string& path) {
+    std::printf("%s\n", path.c_str());
+    auto d = c.directory(path);
+    if (!d) {
+        fail(path, d.error());
+        return false;
+    }
+    for (const auto& name : *d) {
+        if (!print_tree(c, path == "/" ? "/" + name : path + "/" + name)) return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -52,6 +67,8 @@ int main(int argc, char** argv) {
         auto d = client->directory(path);
         if (!d) return fail(path, d.error());
         for (const auto& name : *d) std::printf("%s\n", name.c_str());
+    } else if (cmd == "tree" && argc == 3) {
+        if (!print_tree(*client, path)) return 1;
     } else if (cmd == "rm" && argc == 3) {
         auto r = client->rm(path);
         if (!r) return fail(path, r.error());
