@@ -166,9 +166,15 @@ def main():
     add("init", open(args.init, "rb").read(), 0o755)
 
     if args.modules:
-        wanted = [l.split("#")[0].strip() for l in open(args.modules)]
-        wanted = [w for w in wanted if w]
-        mods = resolve_modules(moddir, wanted)
+        # One module a line; "NAME ondemand" ships it (and its dependencies) for modprobe
+        # without loading it at boot.
+        entries = [l.split("#")[0].split() for l in open(args.modules)]
+        entries = [e for e in entries if e]
+        for e in entries:
+            if len(e) > 2 or (len(e) == 2 and e[1] != "ondemand"):
+                fail(f"{args.modules}: bad line {' '.join(e)!r} (NAME or NAME ondemand)")
+        mods = resolve_modules(moddir, [e[0] for e in entries])
+        at_boot = {rel for rel, _ in resolve_modules(moddir, [e[0] for e in entries if len(e) == 1])}
         base = f"lib/modules/{kabi}"
         lines = []
         for rel, deps in mods:
@@ -176,7 +182,8 @@ def main():
             lines.append(f"{rel}: {' '.join(reversed(deps))}".rstrip())
         add(f"{base}/modules.dep", ("\n".join(lines) + "\n").encode())
         # Load order for init: each module after its dependencies.
-        add("etc/modules-load", ("\n".join(f"/{base}/{rel}" for rel, _ in mods) + "\n").encode())
+        add("etc/modules-load", ("\n".join(f"/{base}/{rel}" for rel, _ in mods if rel in at_boot)
+                                 + "\n").encode())
 
     for spec, optional in [(s, False) for s in args.file] + [(s, True) for s in args.optional_file]:
         parts = spec.split(":")
