@@ -6,6 +6,7 @@
 #include "hv/domain_ops.h"
 #include "hv/hypercall.h"
 #include "hv/mmio.h"
+#include "hv/panic.h"
 #include "hv/percpu.h"
 #include "hv/sched.h"
 #include "hv/spinlock.h"
@@ -123,12 +124,15 @@ constexpr auto kTable = [] {
 }  // namespace hv::aarch64
 
 /// Called by vectors.S for every exit from a guest: `kind` 0 sync, 1 IRQ, 2 FIQ, 3 SError.
-extern "C" void aarch64_guest_exit(hv::arch::GuestRegs* frame, hv::u64 kind) {
+extern "C" hv::arch::GuestRegs* aarch64_guest_exit(hv::arch::GuestRegs* frame, hv::u64 kind) {
     using namespace hv;
+    static_assert(offsetof(PerCpu, stack_top) == 0, "vectors.S loads PerCpu::stack_top at 0");
     g_big_lock.lock();
     PerCpu& c = this_cpu();
     Vcpu& v = *c.current;
-    v.arch.regs = *frame;
+    if (frame != &v.arch.regs)  // a hypervisor bug (the stack pointer lost track), not a guest's
+        panic("guest exit frame %p is not d%uv%u's registers", static_cast<void*>(frame),
+              v.domain->id, v.id);
     aarch64::lr::save(v);
     if (kind == 0) {
         aarch64::Esr esr(HV_READ_SYSREG(esr_el2));
@@ -144,6 +148,6 @@ extern "C" void aarch64_guest_exit(hv::arch::GuestRegs* frame, hv::u64 kind) {
     }
     Vcpu& next = sched::schedule();
     aarch64::lr::load(next);
-    *frame = next.arch.regs;
     g_big_lock.unlock();
+    return &next.arch.regs;
 }

@@ -1,7 +1,7 @@
 // EL2 exception vectors (Arm ARM D1.10.2: VBAR_ELx layout, 16 entries of 0x80 bytes).
-// Exceptions from a guest (lower EL, AArch64) save the guest's registers as a GuestRegs frame on
-// this pCPU's stack and call aarch64_guest_exit (trap.cc); the frame it leaves is what the guest
-// resumes with. Anything else taken to EL2 is a hypervisor bug: save an ExceptionFrame (fault.cc)
+// Exceptions from a guest (lower EL, AArch64) save the guest's registers into its vCPU's
+// GuestRegs (SP_EL2 points there while it runs), switch to this pCPU's stack and call
+// aarch64_guest_exit (trap.cc), which returns the GuestRegs of the vCPU to resume. Anything else taken to EL2 is a hypervisor bug: save an ExceptionFrame (fault.cc)
 // and report.
 
     // Both frames (ExceptionFrame and GuestRegs) start with x0-x30 at offset 0.
@@ -30,7 +30,9 @@
     b       save_and_report
     .endm
 
-    // GuestRegs: x0-x30, pc (ELR_EL2), pstate (SPSR_EL2); 264 bytes, 272 with alignment.
+    // GuestRegs: x0-x30, pc (ELR_EL2), pstate (SPSR_EL2), padding: 272 bytes. While a guest
+    // runs, SP_EL2 points just past its vCPU's GuestRegs, so an exit saves the registers
+    // straight into the vCPU (no copies); guest_save then moves to the pCPU's stack.
     .equ GUEST_FRAME, 272
     .macro gentry kind
     .balign 0x80
@@ -85,9 +87,12 @@ guest_save:
     mrs     x1, spsr_el2
     str     x1, [sp, #256]
     mov     x1, x0
-    mov     x0, sp
-    bl      aarch64_guest_exit
-    // fall through: resume whatever guest state the frame now holds
+    mov     x0, sp                  // the running vCPU's GuestRegs, now saved
+    mrs     x2, tpidr_el2
+    ldr     x2, [x2]                // PerCpu::stack_top
+    mov     sp, x2
+    bl      aarch64_guest_exit      // returns the GuestRegs of the vCPU to run
+    mov     sp, x0
 
     .global aarch64_guest_resume
 aarch64_guest_resume:

@@ -1,6 +1,7 @@
 // State of the fake arch used by host unit tests of core/.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "hv/arch/cpu.h"
@@ -22,6 +23,9 @@ struct State {
     int kicks = 0;
     unsigned long long counter = 0;
     int tlb_flushes[256] = {};
+    /// Saved virtual-timer deadlines of switched-out vCPUs (by vCPU address; 0: none).
+    std::map<const void*, unsigned long long> saved_timers;
+    int timers_fired = 0;
 };
 inline State g_state;
 

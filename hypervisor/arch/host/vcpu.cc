@@ -8,6 +8,7 @@
 #include "hv/domain.h"
 #include "hv/guest_access.h"
 #include "hv/percpu.h"
+#include "hv/sched.h"
 #include "hv/xen_abi.h"
 
 namespace hv {
@@ -40,8 +41,15 @@ void kick_cpu(u32) { ++fake::g_state.kicks; }
 u64 counter() { return fake::g_state.counter; }
 u64 counter_hz() { return 1000000; }
 void set_sched_timer(u64) {}
-u64 saved_timer_deadline(const Vcpu&) { return 0; }
-void fire_saved_timer(Vcpu&) {}
+u64 saved_timer_deadline(const Vcpu& v) {
+    auto it = fake::g_state.saved_timers.find(&v);
+    return it == fake::g_state.saved_timers.end() ? 0 : it->second;
+}
+void fire_saved_timer(Vcpu& v) {  // as the real arch: the timer's interrupt wakes the vCPU
+    fake::g_state.saved_timers.erase(&v);
+    ++fake::g_state.timers_fired;
+    sched::wake(v);
+}
 
 PRange image_range() { return {PAddr(0x40200000), 0x100000}; }
 u32 start_secondary_cpus(const BootInfo&) { return 1; }

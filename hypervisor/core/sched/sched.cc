@@ -24,8 +24,7 @@ bool runnable_on(const Vcpu* v, const PerCpu& c) {
 
 /// Wakes blocked vCPUs of `c` whose saved virtual timer has expired; returns the earliest
 /// still-pending deadline (0 if none).
-u64 check_timers(PerCpu& c) {
-    u64 now = arch::counter();
+u64 check_timers(PerCpu& c, u64 now) {
     u64 earliest = 0;
     for (u32 i = 0; i < c.nr_runq; ++i) {
         Vcpu* v = c.runq[i];
@@ -41,8 +40,8 @@ u64 check_timers(PerCpu& c) {
     return earliest;
 }
 
-Vcpu* pick(PerCpu& c) {
-    bool slice_over = c.slice_end != 0 && arch::counter() >= c.slice_end;
+Vcpu* pick(PerCpu& c, u64 now) {
+    bool slice_over = c.slice_end != 0 && now >= c.slice_end;
     if (runnable_on(c.current, c) && !slice_over) return c.current;
     for (u32 k = 1; k <= c.nr_runq; ++k) {
         Vcpu* v = c.runq[(c.next + k) % c.nr_runq];
@@ -128,6 +127,7 @@ bool add(Vcpu& v, u32 pcpu) {
         if (c.runq[i] == &v) return true;
     if (c.nr_runq >= PerCpu::kMaxRunnable) return false;
     c.runq[c.nr_runq++] = &v;
+    c.timer_due = 1;  // its saved timer is not in the last pass's earliest: look again
     if (g_null_sched && c.owner == nullptr) c.owner = &v;
     return true;
 }
@@ -212,15 +212,32 @@ void block(Vcpu& v) {
 
 void yield(Vcpu&) { this_cpu().slice_end = 1; }  // the next schedule() moves on
 
+/// True when a full pass would keep running the current vCPU and change nothing: it can run,
+/// no saved timer of another vCPU here is due, and either its slice is not over or, with no
+/// slice timed, no other vCPU here can run (one woken since the last pass takes the full path,
+/// which starts a slice). Most exits end here, as most of Xen's never reach its scheduler.
+bool keeps_current(const PerCpu& c, u64 now) {
+    if (c.current == nullptr || !runnable_on(c.current, c)) return false;
+    if (c.timer_due != 0 && now >= c.timer_due) return false;
+    if (c.slice_end != 0) return now < c.slice_end;
+    for (u32 i = 0; i < c.nr_runq; ++i)
+        if (c.runq[i] != c.current && runnable_on(c.runq[i], c)) return false;
+    return true;
+}
+
 Vcpu& schedule() {
     PerCpu& c = this_cpu();
-    if (c.current != nullptr) charge(*c.current, arch::counter());
-    for (;;) {
+    // Runs on every exit: one counter read a pass (not one a question).
+    u64 now = arch::counter();
+    if (c.current != nullptr) charge(*c.current, now);
+    if (keeps_current(c, now)) return *c.current;  // the timer programmed last pass stands
+    for (;; now = arch::counter()) {
         if (c.current != nullptr && !runnable_on(c.current, c) &&
             (c.current->domain->dying || c.current->pcpu != c.id))
             put_down_current(c);
-        u64 timer = check_timers(c);
-        Vcpu* next = pick(c);
+        u64 timer = check_timers(c, now);
+        c.timer_due = timer;
+        Vcpu* next = pick(c, now);
         if (next != nullptr) {
             bool switched = next != c.current;
             if (switched) {
@@ -235,16 +252,16 @@ Vcpu& schedule() {
                 ++next->switches_in;
                 if (prev != nullptr && can_run(*prev) && prev->pcpu != c.id) arch::kick_cpu(prev->pcpu);
             }
-            next->run_since = arch::counter();
+            next->run_since = now;
             u32 others = 0;
             for (u32 i = 0; i < c.nr_runq; ++i) others += runnable_on(c.runq[i], c) && c.runq[i] != next;
             // A slice starts when a vCPU is (re)chosen after the previous one ended; exits in
             // between must not extend it, or a vCPU taking frequent interrupts never yields.
-            bool slice_over = c.slice_end != 0 && arch::counter() >= c.slice_end;
+            bool slice_over = c.slice_end != 0 && now >= c.slice_end;
             if (others == 0 || g_null_sched) {
                 c.slice_end = 0;
             } else if (switched || c.slice_end == 0 || slice_over) {
-                c.slice_end = arch::counter() + arch::counter_hz() * kSliceMs / 1000;
+                c.slice_end = now + arch::counter_hz() * kSliceMs / 1000;
             }
             u64 deadline = c.slice_end;
             if (timer != 0 && (deadline == 0 || timer < deadline)) deadline = timer;

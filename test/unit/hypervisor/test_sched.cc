@@ -61,6 +61,67 @@ TEST_CASE("a blocked vCPU is passed over until woken; nothing runnable means idl
     CHECK_THROWS_AS(sched::schedule(), fake::Halted);  // the fake idle loop stops here
 }
 
+TEST_CASE("exits that change nothing skip the full pass, but a local wake still starts a slice") {
+    Queue q;
+    q.d.vcpu(1).state = VcpuState::kBlocked;
+    Vcpu* first = &sched::schedule();
+    REQUIRE(first == &q.d.vcpu(0));
+    const int switches = fake::g_state.switches;
+    for (int i = 0; i < 5; ++i) {  // alone: however long it runs, it keeps the pCPU
+        fake::g_state.counter += kSlice;
+        REQUIRE(&sched::schedule() == first);
+    }
+    CHECK(cpu(0).slice_end == 0);
+    // Woken on this pCPU by something the running vCPU did (no kick, no interrupt exit):
+    // the next exit must start a slice, and its end must hand the pCPU over.
+    sched::wake(q.d.vcpu(1));
+    fake::g_state.counter += 100;
+    REQUIRE(&sched::schedule() == first);
+    CHECK(cpu(0).slice_end != 0);
+    for (u64 t = 1000; t < kSlice; t += 1000) {
+        fake::g_state.counter += 1000;
+        REQUIRE(&sched::schedule() == first);
+    }
+    fake::g_state.counter += kSlice;
+    CHECK(&sched::schedule() == &q.d.vcpu(1));
+    CHECK(fake::g_state.switches > switches);
+}
+
+TEST_CASE("a blocked vCPU's saved timer fires on time while another keeps exiting") {
+    Queue q;
+    q.d.vcpu(1).state = VcpuState::kBlocked;
+    fake::g_state.saved_timers.clear();
+    fake::g_state.timers_fired = 0;
+    const u64 due = fake::g_state.counter + 3 * kSlice;
+    fake::g_state.saved_timers[&q.d.vcpu(1)] = due;
+    REQUIRE(&sched::schedule() == &q.d.vcpu(0));
+    CHECK(cpu(0).timer_due == due);
+    fake::g_state.counter = due - 1;
+    REQUIRE(&sched::schedule() == &q.d.vcpu(0));
+    CHECK(fake::g_state.timers_fired == 0);
+    fake::g_state.counter = due;  // an exit at the deadline: the timer fires, vCPU 1 wakes
+    sched::schedule();
+    CHECK(fake::g_state.timers_fired == 1);
+    CHECK(q.d.vcpu(1).state == VcpuState::kRunnable);
+    fake::g_state.saved_timers.clear();
+}
+
+TEST_CASE("a vCPU added to a pCPU makes the next exit look at its saved timer") {
+    Queue q;
+    q.d.vcpu(1).state = VcpuState::kBlocked;
+    sched::remove(q.d.vcpu(1));
+    fake::g_state.saved_timers.clear();
+    fake::g_state.timers_fired = 0;
+    REQUIRE(&sched::schedule() == &q.d.vcpu(0));
+    REQUIRE(cpu(0).timer_due == 0);
+    fake::g_state.saved_timers[&q.d.vcpu(1)] = fake::g_state.counter + 10;
+    sched::add(q.d.vcpu(1), 0);
+    fake::g_state.counter += 20;
+    sched::schedule();
+    CHECK(fake::g_state.timers_fired == 1);
+    fake::g_state.saved_timers.clear();
+}
+
 TEST_CASE("WFI does not block a vCPU with a deliverable interrupt") {
     Queue q;
     Vcpu& v = q.d.vcpu(0);

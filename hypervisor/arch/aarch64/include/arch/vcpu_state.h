@@ -7,14 +7,17 @@
 
 namespace hv::arch {
 
-/// Guest registers saved by the exception vectors on every exit (layout shared with entry.S).
-struct GuestRegs {
+/// Guest registers, saved by the exception vectors straight into the running vCPU's copy on
+/// every exit (layout shared with vectors.S; 16-aligned because EL2's stack pointer points at
+/// it while a guest runs).
+struct alignas(16) GuestRegs {
     u64 x[31];
     u64 pc;      ///< ELR_EL2
     u64 pstate;  ///< SPSR_EL2
+    u64 pad;
 };
 static_assert(offsetof(GuestRegs, pc) == 248);
-static_assert(sizeof(GuestRegs) == 264);
+static_assert(sizeof(GuestRegs) == 272);
 
 /// EL1 system registers and timer state, saved when a vCPU is switched out.
 struct El1State {
