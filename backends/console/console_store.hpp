@@ -9,6 +9,7 @@
 
 #include "hvcall/error.hpp"
 #include "xs/client.hpp"
+#include "xs/watch_poller.hpp"
 
 namespace tessera::consoled {
 
@@ -32,7 +33,7 @@ public:
 /// requests.
 class XsConsoleStore final : public ConsoleStore {
 public:
-    explicit XsConsoleStore(xs::Client client);
+    explicit XsConsoleStore(xs::Client client) : client_(std::move(client)) {}
 
     xs::Result<std::string> read(const std::string& path) override { return client_.read(path); }
     xs::Result<void> write(const std::string& path, const std::string& value) override {
@@ -47,12 +48,14 @@ public:
     xs::Result<void> unwatch(const std::string& path, const std::string& token) override {
         return client_.unwatch(path, token);
     }
-    int native_handle() const override { return poller_.get(); }
-    xs::Result<std::vector<xs::WatchEvent>> take_events() override;
+    int native_handle() const override { return poller_.native_handle(); }
+    xs::Result<std::vector<xs::WatchEvent>> take_events() override {
+        return xs::WatchPoller::take(client_);
+    }
 
 private:
     xs::Client client_;
-    xen::UniqueFd poller_;
+    xs::WatchPoller poller_{client_};
 };
 
 }  // namespace tessera::consoled

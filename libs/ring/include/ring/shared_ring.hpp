@@ -184,6 +184,15 @@ public:
         return BackRing(reinterpret_cast<SRing*>(shared.data()), *size, start);
     }
 
+    /// Attach where the published responses end (sring->rsp_prod): a backend taking over a
+    /// live ring from one that died serves again every request left without a response.
+    static Result<BackRing> resume(std::span<std::byte> shared) {
+        auto size = detail::check_area<SRing>(shared);
+        if (!size) return std::unexpected(size.error());
+        auto* sring = reinterpret_cast<SRing*>(shared.data());
+        return BackRing(sring, *size, detail::load_acquire(sring->rsp_prod));
+    }
+
     unsigned size() const { return size_; }
     /// True once the frontend has been caught breaking the protocol: the connection must be
     /// failed, and every later call returns EIO.
