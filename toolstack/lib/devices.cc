@@ -11,7 +11,6 @@ namespace tessera::toolstack {
 namespace {
 
 // XenbusState values (xen/io/xenbus.h).
-constexpr int kInitWait = 2;
 constexpr int kClosing = 5;
 constexpr int kClosed = 6;
 
@@ -52,21 +51,25 @@ Result<uint32_t> Devices::attach(DomId dom, DeviceKind kind, uint32_t devid,
                     " is already attached to domain " + std::to_string(dom));
     }
     if (auto w = xs_.write(entries); !w) return std::unexpected(w.error());
-    const std::string state = backend(dom, kind, devid) + "/state";
-    auto taken = xs_.wait_for(
-        state, [](const auto& v) { return number(v).value_or(0) >= kInitWait; }, timeout);
-    if (taken && *taken) return devid;
-    const std::string paths[] = {front, backend(dom, kind, devid)};
+    const std::string back = backend(dom, kind, devid);
+    auto answer = xs_.await_backend(back, timeout);
+    if (answer && answer->kind == BackendAnswer::kTaken) return devid;
+    const std::string paths[] = {front, back};
     (void)xs_.remove(paths);
-    if (!taken) return std::unexpected(taken.error());
-    return fail("no backend took " + std::string(to_string(kind)) + " " + std::to_string(devid) +
-                " within " + std::to_string(timeout.count() / 1000) + " s (is " +
+    if (!answer) return std::unexpected(answer.error());
+    const std::string what = std::string(to_string(kind)) + " " + std::to_string(devid);
+    if (answer->kind == BackendAnswer::kRefused) {
+        return fail("the backend refused " + what + ": " + answer->reason);
+    }
+    return fail("no backend took " + what + " within " +
+                std::to_string(timeout.count() / 1000) + " s (is " +
                 (kind == DeviceKind::kVbd ? "tessera-blkback" : "tessera-netback") +
                 " running in domain " + std::to_string(backend_domid_) + "?)");
 }
 
 Result<uint32_t> Devices::attach_disk(DomId dom, const DiskSpec& disk,
                                       std::chrono::milliseconds timeout) {
+    if (auto servable = check_servable(disk); !servable) return std::unexpected(servable.error());
     XsDomainFacts facts;
     facts.domid = dom;
     facts.backend_domid = backend_domid_;

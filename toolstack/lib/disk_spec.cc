@@ -265,4 +265,15 @@ std::string_view to_string(DiskSpecification spec) {
     return spec == DiskSpecification::kXen ? "xen" : "virtio";
 }
 
+Result<void> check_servable(const DiskSpec& disk) {
+    if (disk.format != DiskFormat::kRaw && disk.format != DiskFormat::kEmpty) {
+        return fail("format " + std::string(to_string(disk.format)) +
+                    " is not supported: Tessera's block backend serves raw images and devices");
+    }
+    if (disk.specification != DiskSpecification::kXen) {
+        return fail("specification=virtio is not supported");
+    }
+    return {};
+}
+
 }  // namespace tessera::toolstack

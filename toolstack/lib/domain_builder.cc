@@ -229,6 +229,24 @@ Result<void> DomainBuilder::fill(DomId dom, const DomainConfig& config, const Bo
         !r) {
         return r;
     }
+    // Each disk's backend takes it before the guest runs (libxl waits the same way), so a
+    // target blkback cannot serve fails the creation with blkback's own reason.
+    for (const DiskSpec& disk : config.disks) {
+        const std::string back = "/local/domain/" + std::to_string(env.backend_domid) +
+                                 "/backend/vbd/" + std::to_string(dom) + "/" +
+                                 std::to_string(disk.devid);
+        auto answer = step("wait for the disk backends", xs_.await_backend(back, env.backend_timeout));
+        if (!answer) return std::unexpected(answer.error());
+        if (answer->kind == BackendAnswer::kRefused) {
+            return fail("disk " + disk.vdev + " (" + disk.target + "): " + answer->reason);
+        }
+        if (answer->kind == BackendAnswer::kSilent) {
+            return fail("disk " + disk.vdev + ": no block backend took it within " +
+                        std::to_string(env.backend_timeout.count() / 1000) +
+                        " s (is tessera-blkback running in domain " +
+                        std::to_string(env.backend_domid) + "?)");
+        }
+    }
     if (env.paused) return {};
     return step("unpause", hv_.unpause(dom));
 }

@@ -248,15 +248,8 @@ private:
             if (!item.is_atom()) return fail(CfgReader::message(item, "disk", "expected a string"));
             auto disk = DiskSpec::parse(item.atom());
             if (!disk) return fail(CfgReader::message(item, "disk", disk.error().message));
-            if (disk->format != DiskFormat::kRaw && disk->format != DiskFormat::kEmpty) {
-                return fail(CfgReader::message(item, "disk",
-                                               "format " + std::string(to_string(disk->format)) +
-                                                   " is not supported: Tessera's block backend "
-                                                   "serves raw images and devices"));
-            }
-            if (disk->specification != DiskSpecification::kXen) {
-                return fail(
-                    CfgReader::message(item, "disk", "specification=virtio is not supported"));
+            if (auto servable = check_servable(*disk); !servable) {
+                return fail(CfgReader::message(item, "disk", servable.error().message));
             }
             if (!devids.insert(disk->devid).second) {
                 return fail(CfgReader::message(item, "disk",

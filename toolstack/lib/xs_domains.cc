@@ -2,6 +2,8 @@
 // pvcontrol and devices_destroy/domain_destroy).
 #include "toolstack/xs_domains.h"
 
+#include <xen/io/xenbus.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -249,6 +251,31 @@ Result<bool> XenstoreDomains::wait_for(const std::string& path, const NodeTest& 
     }
     (void)xs_.unwatch(path, token);
     return reached;
+}
+
+Result<BackendAnswer> XenstoreDomains::await_backend(const std::string& backend,
+                                                    std::chrono::milliseconds timeout) {
+    // XenbusState (xen/io/xenbus.h): InitWait (2) and later take it; Closing (5) and Closed (6)
+    // refuse it.
+    const auto state_of = [](const std::optional<std::string>& v) {
+        int n = 0;
+        if (!v || std::from_chars(v->data(), v->data() + v->size(), n).ec != std::errc()) return 0;
+        return n;
+    };
+    const std::string state = backend + "/state";
+    auto answered = wait_for(
+        state, [&](const auto& v) { return state_of(v) >= XenbusStateInitWait; }, timeout);
+    if (!answered) return std::unexpected(answered.error());
+    if (!*answered) return BackendAnswer{BackendAnswer::kSilent, {}};
+    auto now = read(state);
+    if (!now) return std::unexpected(now.error());
+    const int reached = state_of(*now);
+    if (reached < XenbusStateClosing) return BackendAnswer{BackendAnswer::kTaken, {}};
+    auto error = read(backend + "/error");
+    if (!error) return std::unexpected(error.error());
+    return BackendAnswer{BackendAnswer::kRefused,
+                         *error && !(*error)->empty() ? **error
+                                                       : "it went to state " + std::to_string(reached)};
 }
 
 Result<bool> XenstoreDomains::wait_control_ack(DomId dom, std::chrono::milliseconds timeout,

@@ -98,7 +98,13 @@ public:
         calls.push_back("forget " + std::to_string(d) + " " + uuid.str());
         return {};
     }
+    Result<BackendAnswer> await_backend(const std::string& backend,
+                                        std::chrono::milliseconds) override {
+        calls.push_back("await " + backend);
+        return answer;
+    }
     bool fail_introduce = false;
+    BackendAnswer answer{BackendAnswer::kTaken, {}};
 };
 
 std::vector<std::byte> kernel_image() {
@@ -242,4 +248,34 @@ TEST_CASE("builder: a failure after the xenstore step also removes the xenstore 
     REQUIRE(r.error().message == "introduce domain: EEXIST from the fake");
     REQUIRE(xs.calls.back() == "forget 7 00000000-0000-4000-8000-000000000001");
     REQUIRE(hv.calls.back() == "destroy 7");
+}
+
+TEST_CASE("builder: each disk's backend takes it before the guest is unpaused") {
+    DomainConfig cfg = config();
+    auto disk = DiskSpec::parse("/img/a.raw,raw,xvda,rw");
+    REQUIRE(disk);
+    cfg.disks.push_back(*disk);
+    FakeHypervisor hv;
+    FakeXenstore xs;
+    SECTION("taken: the guest runs") {
+        REQUIRE(DomainBuilder(hv, xs).build(cfg, {"/k", kernel_image(), {}}, {}));
+        REQUIRE(xs.calls.back() == "await /local/domain/0/backend/vbd/7/51712");
+        REQUIRE(hv.calls.back() == "unpause 7");
+    }
+    SECTION("refused: blkback's reason, and nothing left behind") {
+        xs.answer = {BackendAnswer::kRefused, "cannot open /img/a.raw: No such file or directory"};
+        auto r = DomainBuilder(hv, xs).build(cfg, {"/k", kernel_image(), {}}, {});
+        REQUIRE_FALSE(r);
+        REQUIRE(r.error().message ==
+                "disk xvda (/img/a.raw): cannot open /img/a.raw: No such file or directory");
+        REQUIRE(xs.calls.back() == "forget 7 00000000-0000-4000-8000-000000000001");
+        REQUIRE(hv.calls.back() == "destroy 7");
+    }
+    SECTION("no answer: the creation fails and names the daemon") {
+        xs.answer = {BackendAnswer::kSilent, {}};
+        auto r = DomainBuilder(hv, xs).build(cfg, {"/k", kernel_image(), {}}, {});
+        REQUIRE_FALSE(r);
+        REQUIRE(r.error().message.find("tessera-blkback") != std::string::npos);
+        REQUIRE(hv.calls.back() == "destroy 7");
+    }
 }

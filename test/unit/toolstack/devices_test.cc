@@ -35,6 +35,7 @@ struct World {
     test::FakeXenstore xs;
     xs::Client backend = xs.connect();  ///< the simulated backend's own connection
     bool backend_alive = true;
+    std::string refuse;  ///< non-empty: the backend refuses new devices with this error
     std::vector<std::string> watched;   ///< backend state nodes the simulated backend serves
     xs::Client toolstack_client{std::make_unique<ReactiveTransport>(
         std::make_unique<test::LoopbackTransport>(
@@ -47,7 +48,13 @@ struct World {
         if (!backend_alive) return;
         for (const std::string& state : watched) {
             auto v = backend.read(state);
-            if (v && *v == "1") (void)backend.write(state, "2");
+            if (v && *v == "1" && !refuse.empty()) {
+                const std::string dir = state.substr(0, state.rfind('/'));
+                (void)backend.write(dir + "/error", refuse);
+                (void)backend.write(state, "6");
+            } else if (v && *v == "1") {
+                (void)backend.write(state, "2");
+            }
             if (v && *v == "5") (void)backend.write(state, "6");
         }
     }
@@ -122,6 +129,23 @@ TEST_CASE("devices: without a backend, attach takes everything back and detach n
     auto gone = w.devices.detach(3, DeviceKind::kVbd, 51728, 50ms, true);
     REQUIRE_FALSE(gone.has_value());
     CHECK(gone.error().message == "domain 3 has no vbd 51728");
+}
+
+TEST_CASE("devices: a disk the backend refuses fails the attach with its reason") {
+    World w;
+    w.watched = {kXvdbState};
+    w.refuse = "cannot open /images/none.img: No such file or directory";
+    auto id = w.devices.attach_disk(3, disk("file:/images/none.img,xvdb,w"), 1s);
+    REQUIRE_FALSE(id.has_value());
+    CHECK(id.error().message ==
+          "the backend refused vbd 51728: cannot open /images/none.img: No such file or directory");
+    CHECK_FALSE(w.xs.exists("/local/domain/3/device/vbd/51728"));
+    CHECK_FALSE(w.xs.exists("/local/domain/0/backend/vbd/3/51728"));
+    // A format the backend cannot serve is refused before anything is written.
+    auto qcow = w.devices.attach_disk(3, disk("/images/g.qcow2,qcow2,xvdb,w"), 1s);
+    REQUIRE_FALSE(qcow.has_value());
+    CHECK(qcow.error().message.find("format qcow2 is not supported") != std::string::npos);
+    CHECK_FALSE(w.xs.exists("/local/domain/3/device/vbd/51728"));
 }
 
 TEST_CASE("devices: network-attach numbers vifs in order and finds them by MAC") {

@@ -35,6 +35,10 @@ struct DiskSpec {
     static Result<DiskSpec> parse(std::string_view spec);
 };
 
+/// Whether Tessera's block backend can serve the disk: raw images and devices (or an empty
+/// CD-ROM drive), PV (xen) specification; otherwise an error that says what is not supported.
+Result<void> check_servable(const DiskSpec& disk);
+
 std::string_view to_string(DiskFormat format);
 std::string_view to_string(DiskBackendType type);
 std::string_view to_string(DiskSpecification spec);

@@ -1,6 +1,7 @@
 // Domain creation as a sequence of hypervisor and xenstore steps (libxl + libxenguest for Arm).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <algorithm>
@@ -59,6 +60,8 @@ struct BuildEnvironment {
     std::string start_time;           ///< for /vm/UUID/start_time
     std::vector<std::byte> rng_seed;  ///< for /chosen/rng-seed (empty: none)
     bool paused = false;              ///< leave the domain paused (xl create -p)
+    /// How long each disk's backend may take to answer before the creation fails.
+    std::chrono::milliseconds backend_timeout{10000};
 };
 
 /// Where everything went: returned for `xl create` to report and for tests to check.

@@ -4,9 +4,11 @@
 // that record the calls.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "toolstack/cpu_set.h"
 #include "toolstack/result.h"
@@ -78,6 +80,13 @@ public:
     virtual Result<void> destroy(DomId dom) = 0;
 };
 
+/// What a device's backend did with it (its state node: InitWait or later takes it, Closing or
+/// Closed with an `error` node refuses it).
+struct BackendAnswer {
+    enum Kind { kTaken, kRefused, kSilent } kind = kSilent;
+    std::string reason;  ///< kRefused: the backend's `error` node (or its state)
+};
+
 /// Writes the domain's xenstore entries and introduces the domain to xenstored.
 class XenstoreWriter {
 public:
@@ -90,6 +99,10 @@ public:
     /// Removes whatever write() and introduce_domain() created for the domain (and its device
     /// backends) and tells xenstored to release it. Used after a failed build and on destroy.
     virtual Result<void> forget_domain(DomId dom, const Uuid& uuid) = 0;
+    /// Waits, `timeout` at most, until the backend directory `backend` says whether its
+    /// daemon took the device (as libxl waits for each disk before it unpauses a guest).
+    virtual Result<BackendAnswer> await_backend(const std::string& backend,
+                                                std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace tessera::toolstack

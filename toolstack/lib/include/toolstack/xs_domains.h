@@ -32,6 +32,8 @@ public:
     /// /local/domain/0/backend/KIND/N), /local/domain/N, its /vm/UUID and /libxl/N, in one
     /// transaction; then XS_RELEASE (a domain xenstored never knew is fine).
     Result<void> forget_domain(DomId dom, const Uuid& uuid) override;
+    Result<BackendAnswer> await_backend(const std::string& backend,
+                                        std::chrono::milliseconds timeout) override;
 
     /// A node's value, nullopt if it does not exist.
     Result<std::optional<std::string>> read(const std::string& path);
