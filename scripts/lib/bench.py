@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_images import XEN_IMAGE, NotYet  # noqa: E402
 
 BENCH_DIR = os.path.join(BUILD, "bench")
-NOT_YET = {"blk": "the block backend has not landed", "net": "the network backend has not landed"}
+NOT_YET = {"net": "the network backend has not landed"}
 
 
 def table(rows, header):
@@ -121,8 +121,14 @@ def scenario_xenstore(args):
     return run(args, table, save)
 
 
+def scenario_blk(args):
+    from bench_blk import scenario_blk as run
+    return run(args, table, save)
+
+
 SCENARIOS = {"size": scenario_size, "boot": scenario_boot, "paths": scenario_paths,
-             "create": scenario_create, "destroy": scenario_create, "xenstore": scenario_xenstore}
+             "create": scenario_create, "destroy": scenario_create, "xenstore": scenario_xenstore,
+             "blk": scenario_blk}
 DEFAULT = ["size", "boot", "paths", "create", "xenstore", "blk", "net"]
 
 

@@ -77,7 +77,7 @@ def xen_overlay():
     """Debian's Xen 4.17 userspace (scripts/images/xen-dom0/mkoverlay.py)."""
     out = os.path.join(IMAGES, "xen-overlay.cpio.gz")
     tool = os.path.join(XEN_DOM0, "mkoverlay.py")
-    if stale(out, [tool, os.path.join(XEN_DOM0, "daemons.sh"),
+    if stale(out, [tool, os.path.join(XEN_DOM0, "daemons.sh"), os.path.join(XEN_DOM0, "block"),
                    os.path.join(ROOT, "scripts", "images", "mkinitramfs.py")]):
         print("bench: assembling the Xen dom0 overlay from Debian's packages", file=sys.stderr)
         run([sys.executable, tool, "--cache", os.path.join(CACHE, "xen-dom0"), "--output", out],
@@ -110,10 +110,12 @@ def paths(side):
     return p
 
 
-def machine(side, name, cpus, p=None):
+def machine(side, name, cpus, p=None, disks=()):
     """A Machine for `side`: identical QEMU arguments but for the hypervisor image, its
-    command line and the dom0 initramfs; 1024 MiB, dom0_mem=512M, guest image share on."""
-    cfg = Config(cpus=cpus, mem_mb=1024, hv_args=HV_ARGS[side], guest_share=True)
+    command line and the dom0 initramfs; 1024 MiB, dom0_mem=512M, guest image share on,
+    `disks` as dom0's virtio disks."""
+    cfg = Config(cpus=cpus, mem_mb=1024, hv_args=HV_ARGS[side], guest_share=True,
+                 disks=list(disks))
     return Machine(name, cfg, p or paths(side))
 
 

@@ -235,6 +235,7 @@ def main():
             fail(f"{src} not found in package {pkg}")
         add(dst, open(found[1], "rb").read(), 0o644)
     add("etc/tessera/dom0-daemons", open(os.path.join(HERE, "daemons.sh"), "rb").read(), 0o644)
+    add("etc/xen/scripts/block", open(os.path.join(HERE, "block"), "rb").read(), 0o755)
     for spec in args.file:
         parts = spec.split(":")
         if not os.path.exists(parts[0]):
