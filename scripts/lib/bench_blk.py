@@ -22,7 +22,7 @@ CFG = ['name = "blk"', "memory = 128", "vcpus = 1", 'kernel = "/boot/Image"',
 TESTS = [("seq-write", "seq-write {dev} 128"), ("seq-read", "seq-read {dev} 128"),
          ("rand-read-qd1", "rand-read {dev} 1 5"), ("rand-read-qd32", "rand-read {dev} 32 5"),
          ("rand-write-qd1", "rand-write {dev} 1 5"), ("rand-write-qd32", "rand-write {dev} 32 5")]
-RESULT = re.compile(r"blkio: (\S+) ([\d.]+) (MB/s|IOPS)")
+RESULT = re.compile(r"blkio: (\S+) ([\d.]+) (MB/s|IOPS) [^\r\n]*\r*\n")
 
 
 def disk_image():
@@ -47,7 +47,7 @@ def one_boot(side, p, args, tag):
         got = {}
         for name, argv in TESTS:
             m.child.sendline("blkio " + argv.format(dev="/dev/xvda"))
-            r = m.expect(RESULT.pattern + r"|blkio: .*", 600)
+            r = m.expect(RESULT.pattern + r"|blkio: [^\r\n]*: [^\r\n]*\r*\n", 600)
             if r.group(1) is None:
                 m.fail(f"blkio {name} failed on {side}: {r.group(0)}")
             got[name] = float(r.group(2))
